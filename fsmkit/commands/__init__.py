@@ -1,0 +1,1 @@
+"""One module per command; each defines one click command that `fsmkit.cli` adds to the group."""

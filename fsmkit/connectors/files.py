@@ -1,0 +1,324 @@
+"""The files connector: a folder of JSON Lines files, one canonical record per line.
+
+    accounts.jsonl  assets.jsonl  calendars.jsonl  contracts.jsonl  work_orders.jsonl  knowledge.jsonl
+
+A missing file means no records of that kind. work_orders.jsonl must be sorted by (opened_at, id), so
+that work orders stream in the contract's order without the file ever being held in memory; reading
+stops at the first work order opened at or after `until`. Pushed tasks are appended to tasks.jsonl (or
+the profile's `tasks_path`) under a file lock, once per key, and a line torn by a crash is repaired
+before the next append.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+import orjson
+
+from fsmkit.connectors.base import Check, Connector, PushResult
+from fsmkit.errors import FsmkitError, InputError, RecordError
+from fsmkit.model import (
+    PARSERS,
+    Account,
+    Asset,
+    Calendar,
+    Contract,
+    Knowledge,
+    Task,
+    WorkOrder,
+    parse_datetime,
+    parse_work_order,
+    to_plain,
+)
+
+FILE_NAMES = {
+    "account": "accounts.jsonl",
+    "asset": "assets.jsonl",
+    "calendar": "calendars.jsonl",
+    "contract": "contracts.jsonl",
+    "work_order": "work_orders.jsonl",
+    "knowledge": "knowledge.jsonl",
+}
+
+
+class FilesConnector(Connector):
+    """Reads canonical records from a folder of .jsonl files and appends pushed tasks to a .jsonl file."""
+
+    settings: ClassVar[dict[str, dict[str, Any]]] = {
+        "path": {
+            "type": "string",
+            "description": "the folder holding the .jsonl files",
+            "examples": ["~/fsm-data"],
+        },
+        "tasks_path": {
+            "type": "string",
+            "description": "where pushed tasks go (default: tasks.jsonl in the folder)",
+            "examples": ["~/fsm-data/tasks.jsonl"],
+        },
+    }
+    required_settings = ("path",)
+
+    def __init__(self, folder: str | Path, tasks_path: str | Path | None = None) -> None:
+        self.folder = Path(folder).expanduser()
+        self.tasks_path = Path(tasks_path).expanduser() if tasks_path else self.folder / "tasks.jsonl"
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any]) -> FilesConnector:
+        return cls(settings["path"], settings.get("tasks_path"))
+
+    # -- reading ----------------------------------------------------------------------------------
+
+    def _file(self, kind: str) -> Path:
+        if not self.folder.is_dir():
+            raise InputError(f"{self.folder}: no such folder; set `path` in the profile to the data folder")
+        return self.folder / FILE_NAMES[kind]
+
+    def _objects(self, kind: str) -> Iterator[tuple[str, dict[str, Any]]]:
+        """(location, JSON object) for each non-blank line of the kind's file; none if the file is absent."""
+        path = self._file(kind)
+        try:
+            handle = path.open("rb")
+        except FileNotFoundError:
+            return
+        with handle:
+            for number, line in enumerate(handle, 1):
+                if line.isspace():
+                    continue
+                try:
+                    data = orjson.loads(line)
+                except orjson.JSONDecodeError as exc:
+                    raise InputError(f"{path}:{number}: not valid JSON ({exc})") from None
+                if not isinstance(data, dict):
+                    raise InputError(f"{path}:{number}: expected a JSON object, got {type(data).__name__}")
+                yield f"{path}:{number}", data
+
+    def _records(self, kind: str, keep: Callable[[dict[str, Any]], bool] | None = None) -> Iterator[Any]:
+        parse = PARSERS[kind]
+        for where, data in self._objects(kind):
+            if keep is not None and not keep(data):
+                continue
+            try:
+                yield parse(data)
+            except RecordError as exc:
+                raise exc.located(where) from None
+
+    def accounts(self, ids: Iterable[str] | None = None) -> Iterator[Account]:
+        return self._records("account", _field_in("id", ids))
+
+    def assets(self, account_ids: Iterable[str] | None = None) -> Iterator[Asset]:
+        return self._records("asset", _field_in("account_id", account_ids))
+
+    def calendars(self) -> Iterator[Calendar]:
+        return self._records("calendar")
+
+    def contracts(self, account_ids: Iterable[str] | None = None) -> Iterator[Contract]:
+        return self._records("contract", _field_in("account_id", account_ids))
+
+    def knowledge(self, models: Iterable[str] | None = None) -> Iterator[Knowledge]:
+        return self._records("knowledge", _field_in("model", models))
+
+    def work_orders(
+        self,
+        since: datetime | None,
+        until: datetime | None = None,
+        account_ids: Iterable[str] | None = None,
+        asset_ids: Iterable[str] | None = None,
+        kinds: Iterable[str] | None = None,
+    ) -> Iterator[WorkOrder]:
+        keeps = [
+            k
+            for k in (
+                _field_in("account_id", account_ids),
+                _field_in("asset_id", asset_ids),
+                _field_in("kind", kinds),
+            )
+            if k is not None
+        ]
+        previous: tuple[datetime, str] | None = None
+        for where, data in self._objects("work_order"):
+            try:
+                opened_text, record_id = data.get("opened_at"), data.get("id")
+                if not (isinstance(opened_text, str) and isinstance(record_id, str)):
+                    parse_work_order(data)  # raises, naming the missing or mistyped field
+                opened_at = parse_datetime(opened_text, "opened_at")
+                if previous is not None and (opened_at, record_id) < previous:
+                    raise InputError(
+                        f"{where}: work order {record_id} is out of order; "
+                        "work_orders.jsonl must be sorted by opened_at, then id"
+                    )
+                previous = (opened_at, record_id)
+                if until is not None and opened_at >= until:
+                    return
+                if (since is None or opened_at >= since) and all(keep(data) for keep in keeps):
+                    yield parse_work_order(data)
+            except RecordError as exc:
+                raise exc.located(where) from None
+
+    def work_order(self, key: str) -> WorkOrder | None:
+        by_number = None
+        for where, data in self._objects("work_order"):
+            if data.get("id") == key or (by_number is None and data.get("number") == key):
+                try:
+                    record = parse_work_order(data)
+                except RecordError as exc:
+                    raise exc.located(where) from None
+                if record.id == key:
+                    return record
+                by_number = record
+        return by_number
+
+    # -- tasks ------------------------------------------------------------------------------------
+
+    @contextmanager
+    def _tasks_locked(self) -> Iterator[None]:
+        self.tasks_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.tasks_path.with_name(self.tasks_path.name + ".lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _task_keys(self, repair: bool) -> dict[str, int]:
+        """Key -> line number of every task in the tasks file.
+
+        Every append ends with a newline, so a last line without one was torn by a crash: it is not a
+        task. With `repair` (under the lock, before appending) it is cut off.
+        """
+        try:
+            content = self.tasks_path.read_bytes()
+        except FileNotFoundError:
+            return {}
+        complete = content[: content.rfind(b"\n") + 1]
+        if repair and len(complete) != len(content):
+            with open(self.tasks_path, "r+b") as handle:
+                handle.truncate(len(complete))
+                os.fsync(handle.fileno())
+        keys = {}
+        for number, line in enumerate(complete.splitlines(), 1):
+            try:
+                keys[orjson.loads(line)["key"]] = number
+            except (orjson.JSONDecodeError, KeyError, TypeError):
+                raise InputError(
+                    f"{self.tasks_path}:{number}: not a task record; fix or remove the line"
+                ) from None
+        return keys
+
+    def push_task(self, task: Task) -> PushResult:
+        return self.push_tasks([task])[0]
+
+    def push_tasks(self, tasks: Iterable[Task]) -> list[PushResult]:
+        results = []
+        with self._tasks_locked():
+            keys = self._task_keys(repair=True)
+            with open(self.tasks_path, "ab") as handle:
+                for task in tasks:
+                    if task.key in keys:
+                        results.append(PushResult(task.key, "exists", self._task_id(keys[task.key])))
+                        continue
+                    handle.write(orjson.dumps(to_plain(task)) + b"\n")
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                    keys[task.key] = len(keys) + 1
+                    results.append(PushResult(task.key, "created", self._task_id(keys[task.key])))
+        return results
+
+    def _task_id(self, line: int) -> str:
+        return f"{self.tasks_path.name}:{line}"
+
+    def existing_task_keys(self, keys: Iterable[str]) -> set[str]:
+        return set(keys) & self._task_keys(repair=False).keys()
+
+    # -- doctor -----------------------------------------------------------------------------------
+
+    def check(self) -> list[Check]:
+        if not self.folder.is_dir():
+            return [
+                Check(
+                    "folder",
+                    False,
+                    f"{self.folder} is not a folder",
+                    "set `path` to the data folder",
+                    "input",
+                )
+            ]
+        checks = [Check("folder", True, str(self.folder), kind="input")]
+        ids: dict[str, set[str]] = {}
+        for kind, name in FILE_NAMES.items():
+            checks.append(self._check_file(kind, name, ids))
+        checks.append(_check_references(ids, self._references()))
+        checks.append(self._check_tasks_writable())
+        return checks
+
+    def _check_file(self, kind: str, name: str, ids: dict[str, set[str]]) -> Check:
+        if not (self.folder / name).exists():
+            ids[kind] = set()
+            return Check(name, True, "absent (no records of this kind)", kind="input")
+        records = self.work_orders(None) if kind == "work_order" else self._records(kind)
+        seen: set[str] = set()
+        try:
+            for record in records:
+                seen.add(record.id)
+        except FsmkitError as exc:
+            return Check(name, False, str(exc), "fix the line named, then run doctor again", "input")
+        ids[kind] = seen
+        return Check(name, True, f"{len(seen)} record{'' if len(seen) == 1 else 's'} valid", kind="input")
+
+    def _references(self) -> Iterator[tuple[str, str, str, str]]:
+        """(kind, id, field, referenced id) for every reference between records."""
+        fields = {
+            "asset": ("account_id", "contract_id"),
+            "contract": ("account_id", "calendar_id"),
+            "work_order": ("account_id", "asset_id", "contract_id"),
+        }
+        for kind, names in fields.items():
+            for _, data in self._objects(kind):
+                for name in names:
+                    if data.get(name) is not None:
+                        yield kind, data.get("id"), name, data[name]
+
+    def _check_tasks_writable(self) -> Check:
+        folder = self.tasks_path.parent
+        while not folder.exists():
+            folder = folder.parent
+        if os.access(folder, os.W_OK):
+            return Check("tasks", True, f"pushed tasks go to {self.tasks_path}", kind="input")
+        return Check(
+            "tasks", False, f"{folder} is not writable", "set `tasks_path` to a writable file", "input"
+        )
+
+
+def _check_references(ids: dict[str, set[str]], references: Iterable[tuple[str, str, str, str]]) -> Check:
+    target_kind = {
+        "account_id": "account",
+        "asset_id": "asset",
+        "contract_id": "contract",
+        "calendar_id": "calendar",
+    }
+    if len(ids) < len(FILE_NAMES):
+        return Check("references", True, "skipped: a file above failed or is absent", kind="input")
+    for kind, record_id, name, target in references:
+        if target not in ids.get(target_kind[name], set()):
+            return Check(
+                "references",
+                False,
+                f"{kind} {record_id}: {name} {target!r} matches no {target_kind[name]}",
+                "add the missing record or correct the reference",
+                "input",
+            )
+    return Check(
+        "references", True, "every account, asset, contract and calendar reference resolves", kind="input"
+    )
+
+
+def _field_in(name: str, values: Iterable[str] | None) -> Callable[[dict[str, Any]], bool] | None:
+    if values is None:
+        return None
+    wanted = set(values)
+    return lambda data: data.get(name) in wanted

@@ -1,0 +1,559 @@
+"""Canonical records: typed dataclasses, and parsers that validate a JSON object into one.
+
+Every connector yields these records (DESIGN.md "Canonical records"). A parser first checks the object
+against its schema with the compiled validator (cheap), then turns strings into typed values:
+datetimes must carry an offset (a naive one is an input error), dates are YYYY-MM-DD, durations are
+ISO 8601 in weeks, days, hours, minutes and seconds. A problem raises RecordError naming the field;
+the reader that knows the file and line (or platform object and id) adds where.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, fields, is_dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import fastjsonschema
+
+from fsmkit import schema
+from fsmkit.errors import RecordError
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+PROMISE_KINDS = ("response", "resolution", "arrival", "pm_interval")
+FINDING_STATUSES = ("met", "breached", "pending", "at_risk", "not_covered", "flagged")
+
+# ---------------------------------------------------------------------------------------------------
+# Values
+
+
+def parse_datetime(text: str, where: str) -> datetime:
+    """An aware datetime from ISO 8601 text with an offset or Z; a naive one is a RecordError."""
+    try:
+        value = datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        raise RecordError(f"{text!r} is not an ISO 8601 datetime", where) from None
+    if value.tzinfo is None:
+        raise RecordError(f"{text!r} has no UTC offset; write it with Z or an offset such as +01:00", where)
+    return value
+
+
+def _optional_datetime(text: str | None, where: str) -> datetime | None:
+    return None if text is None else parse_datetime(text, where)
+
+
+def parse_date(text: str, where: str) -> date:
+    """A date from YYYY-MM-DD text."""
+    try:
+        return date.fromisoformat(text)
+    except (TypeError, ValueError):
+        raise RecordError(f"{text!r} is not a date (YYYY-MM-DD)", where) from None
+
+
+def _optional_date(text: str | None, where: str) -> date | None:
+    return None if text is None else parse_date(text, where)
+
+
+_DURATION = re.compile(
+    r"P(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
+    r"(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?"
+)
+_CALENDAR_UNITS = re.compile(r"P(?:\d+Y)|P(?:\d+Y)?\d+M|P[^T]*M")
+
+
+def parse_duration(text: str, where: str = "duration") -> timedelta:
+    """A timedelta from an ISO 8601 duration such as PT4H, PT30M, P1DT2H, P90D or P2W.
+
+    Years and months are refused: they have no fixed length, and a promise must be exact (write P30D
+    or P90D instead). P1D is 24 hours of counted time, never "one business day".
+    """
+    match = _DURATION.fullmatch(text) if isinstance(text, str) else None
+    if not match or text in ("P", "PT") or text.endswith("T"):
+        if isinstance(text, str) and _CALENDAR_UNITS.match(text):
+            raise RecordError(
+                f"{text!r} uses years or months, which have no fixed length; write days instead (P30D, P90D)",
+                where,
+            )
+        raise RecordError(f"{text!r} is not an ISO 8601 duration such as PT4H, P1DT2H or P90D", where)
+    parts = {k: float(v) for k, v in match.groupdict().items() if v is not None}
+    return timedelta(**parts)
+
+
+def _optional_duration(text: str | None, where: str) -> timedelta | None:
+    return None if text is None else parse_duration(text, where)
+
+
+def format_duration(value: timedelta) -> str:
+    """ISO 8601 text for a timedelta, in days, hours, minutes and seconds (P1DT2H, PT30M, PT0S)."""
+    seconds = value.total_seconds()
+    sign = "-" if seconds < 0 else ""
+    seconds = abs(seconds)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    date_part = f"{int(days)}D" if days else ""
+    time_part = "".join(
+        f"{int(n) if float(n).is_integer() else n}{unit}"
+        for n, unit in ((hours, "H"), (minutes, "M"), (secs, "S"))
+        if n
+    )
+    if not date_part and not time_part:
+        return "PT0S"
+    return f"{sign}P{date_part}{'T' + time_part if time_part else ''}"
+
+
+@cache
+def zone(name: str) -> ZoneInfo:
+    """The ZoneInfo for an IANA name; an unknown name is a ValueError."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {name!r} (use an IANA name such as Europe/Berlin)") from None
+
+
+def _timezone(name: str | None, where: str) -> str | None:
+    if name is not None:
+        try:
+            zone(name)
+        except ValueError as exc:
+            raise RecordError(str(exc), where) from None
+    return name
+
+
+# ---------------------------------------------------------------------------------------------------
+# Records
+
+
+@dataclass(slots=True)
+class Site:
+    name: str | None = None
+    address: str | None = None
+    timezone: str | None = None
+    access_notes: str | None = None
+
+
+@dataclass(slots=True)
+class Contact:
+    name: str
+    role: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    preferred_channel: str | None = None
+    notes: str | None = None
+
+
+@dataclass(slots=True)
+class Feedback:
+    at: datetime
+    score: int
+    comment: str | None = None
+
+
+@dataclass(slots=True)
+class Account:
+    id: str
+    name: str
+    tier: str | None = None
+    timezone: str | None = None
+    contacts: list[Contact] = field(default_factory=list)
+    notes: str | None = None
+    feedback: list[Feedback] = field(default_factory=list)
+    extra: dict[str, Any] | None = None
+
+
+@dataclass(slots=True)
+class Asset:
+    id: str
+    account_id: str
+    name: str | None = None
+    model: str | None = None
+    serial: str | None = None
+    site: Site | None = None
+    installed_on: date | None = None
+    warranty_ends: date | None = None
+    expected_life_years: float | None = None
+    contract_id: str | None = None
+    status: str | None = None
+    extra: dict[str, Any] | None = None
+
+
+@dataclass(slots=True)
+class Calendar:
+    id: str
+    timezone: str
+    weekly: dict[str, list[tuple[str, str]]]
+    holidays: list[date] = field(default_factory=list)
+    extra: dict[str, Any] | None = None
+
+
+@dataclass(slots=True)
+class Promise:
+    id: str
+    kind: Literal["response", "resolution", "arrival", "pm_interval"]
+    target: timedelta | None = None
+    clock: Literal["business", "wall"] = "business"
+    priorities: tuple[str, ...] = ()
+    work_kinds: tuple[str, ...] = ()
+    pausable: bool = False
+    grace: timedelta = timedelta(0)
+
+    def applies_to(self, priority: str | None, work_kind: str) -> bool:
+        """Whether this promise covers a work order of this priority and kind (empty lists cover all)."""
+        return (not self.priorities or priority in self.priorities) and (
+            not self.work_kinds or work_kind in self.work_kinds
+        )
+
+
+@dataclass(slots=True)
+class Contract:
+    id: str
+    account_id: str
+    starts_on: date
+    ends_on: date
+    number: str | None = None
+    name: str | None = None
+    calendar_id: str | None = None
+    promises: list[Promise] = field(default_factory=list)
+    extra: dict[str, Any] | None = None
+
+
+@dataclass(slots=True)
+class Pause:
+    start: datetime
+    end: datetime | None = None
+    reason: str | None = None
+
+
+@dataclass(slots=True)
+class Visit:
+    id: str
+    technician: str | None = None
+    window_start: datetime | None = None
+    window_end: datetime | None = None
+    arrived_at: datetime | None = None
+    departed_at: datetime | None = None
+    outcome: str | None = None
+    notes: str | None = None
+
+
+@dataclass(slots=True)
+class WorkOrder:
+    id: str
+    account_id: str
+    kind: Literal["corrective", "preventive", "install", "other"]
+    state: Literal["open", "closed", "cancelled"]
+    opened_at: datetime
+    number: str | None = None
+    asset_id: str | None = None
+    contract_id: str | None = None
+    site: Site | None = None
+    priority: str | None = None
+    status: str | None = None
+    summary: str | None = None
+    description: str | None = None
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+    pauses: list[Pause] = field(default_factory=list)
+    visits: list[Visit] = field(default_factory=list)
+    failure_code: str | None = None
+    resolution_code: str | None = None
+    extra: dict[str, Any] | None = None
+
+
+@dataclass(slots=True)
+class Knowledge:
+    id: str
+    model: str
+    title: str
+    summary: str | None = None
+    link: str | None = None
+    extra: dict[str, Any] | None = None
+
+
+@dataclass(slots=True)
+class Subject:
+    type: Literal["work_order", "visit", "asset", "contract", "account", "model"]
+    id: str
+
+
+@dataclass(slots=True, kw_only=True)
+class Finding:
+    """One evaluation of a rule; machine output writes every field, null when it does not apply."""
+
+    rule: str
+    status: str
+    severity: str | None = None
+    account_id: str | None = None
+    subject: Subject
+    work_order_id: str | None = None
+    promise_id: str | None = None
+    due_at: datetime | None = None
+    actual_at: datetime | None = None
+    late_by_minutes: int | None = None
+    remaining_minutes: int | None = None
+    clock: str | None = None
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+    message: str | None = None
+
+
+@dataclass(slots=True)
+class Related:
+    account_id: str | None = None
+    asset_id: str | None = None
+    work_order_id: str | None = None
+
+
+@dataclass(slots=True)
+class Task:
+    """A follow-up task; `key` makes pushing it idempotent."""
+
+    key: str
+    subject: str
+    description: str | None = None
+    due_on: date | None = None
+    priority: str | None = None
+    queue: str | None = None
+    related: Related = field(default_factory=Related)
+    rule: str | None = None
+
+
+# ---------------------------------------------------------------------------------------------------
+# Parsers: JSON object -> record
+
+
+def validate(kind: str, data: Any) -> None:
+    """Check `data` against schema `kind`; on failure raise RecordError naming the field."""
+    try:
+        schema.compiled(kind)(data)
+    except fastjsonschema.JsonSchemaException:
+        problem = schema.first_error(kind, data) or (None, "does not match its schema")
+        raise RecordError(problem[1], problem[0]) from None
+
+
+def _site(data: dict | None, where: str) -> Site | None:
+    if data is None:
+        return None
+    return Site(
+        data.get("name"),
+        data.get("address"),
+        _timezone(data.get("timezone"), f"{where}.timezone"),
+        data.get("access_notes"),
+    )
+
+
+def parse_account(data: dict) -> Account:
+    """An Account from its canonical JSON object."""
+    validate("account", data)
+    feedback = [
+        Feedback(parse_datetime(f["at"], f"feedback[{i}].at"), f["score"], f.get("comment"))
+        for i, f in enumerate(data.get("feedback") or ())
+    ]
+    return Account(
+        id=data["id"],
+        name=data["name"],
+        tier=data.get("tier"),
+        timezone=_timezone(data.get("timezone"), "timezone"),
+        contacts=[Contact(**c) for c in data.get("contacts") or ()],
+        notes=data.get("notes"),
+        feedback=feedback,
+        extra=data.get("extra"),
+    )
+
+
+def parse_asset(data: dict) -> Asset:
+    """An Asset from its canonical JSON object."""
+    validate("asset", data)
+    return Asset(
+        id=data["id"],
+        account_id=data["account_id"],
+        name=data.get("name"),
+        model=data.get("model"),
+        serial=data.get("serial"),
+        site=_site(data.get("site"), "site"),
+        installed_on=_optional_date(data.get("installed_on"), "installed_on"),
+        warranty_ends=_optional_date(data.get("warranty_ends"), "warranty_ends"),
+        expected_life_years=data.get("expected_life_years"),
+        contract_id=data.get("contract_id"),
+        status=data.get("status"),
+        extra=data.get("extra"),
+    )
+
+
+def parse_calendar(data: dict) -> Calendar:
+    """A Calendar from its canonical JSON object; every span must end after it starts."""
+    validate("calendar", data)
+    weekly: dict[str, list[tuple[str, str]]] = {day: [] for day in WEEKDAYS}
+    for day, spans in data["weekly"].items():
+        for i, (start, end) in enumerate(spans):
+            if start >= end or start == "24:00":
+                raise RecordError(f"span {start}-{end} does not end after it starts", f"weekly.{day}[{i}]")
+            weekly[day].append((start, end))
+    holidays = [parse_date(d, f"holidays[{i}]") for i, d in enumerate(data.get("holidays") or ())]
+    return Calendar(
+        id=data["id"],
+        timezone=_timezone(data["timezone"], "timezone"),
+        weekly=weekly,
+        holidays=sorted(set(holidays)),
+        extra=data.get("extra"),
+    )
+
+
+def parse_promise(data: dict, where: str = "promise") -> Promise:
+    """A Promise from its canonical JSON object, defaults filled in (DESIGN.md: pausable, clock)."""
+    kind = data["kind"]
+    target = _optional_duration(data.get("target"), f"{where}.target")
+    if target is None and kind != "arrival":
+        raise RecordError(f"a {kind} promise needs a target duration such as PT4H", f"{where}.target")
+    pausable = data.get("pausable")
+    return Promise(
+        id=data["id"],
+        kind=kind,
+        target=target,
+        clock=data.get("clock") or "business",
+        priorities=tuple(data.get("priorities") or ()),
+        work_kinds=tuple(data.get("work_kinds") or ()),
+        pausable=(kind == "resolution") if pausable is None else pausable,
+        grace=_optional_duration(data.get("grace"), f"{where}.grace") or timedelta(0),
+    )
+
+
+def parse_contract(data: dict) -> Contract:
+    """A Contract (with its promises) from its canonical JSON object."""
+    validate("contract", data)
+    starts_on = parse_date(data["starts_on"], "starts_on")
+    ends_on = parse_date(data["ends_on"], "ends_on")
+    if ends_on < starts_on:
+        raise RecordError(f"ends_on {ends_on} is before starts_on {starts_on}", "ends_on")
+    promises = [parse_promise(p, f"promises[{i}]") for i, p in enumerate(data.get("promises") or ())]
+    return Contract(
+        id=data["id"],
+        account_id=data["account_id"],
+        starts_on=starts_on,
+        ends_on=ends_on,
+        number=data.get("number"),
+        name=data.get("name"),
+        calendar_id=data.get("calendar_id"),
+        promises=promises,
+        extra=data.get("extra"),
+    )
+
+
+def _visit(data: dict, where: str) -> Visit:
+    get = data.get
+    return Visit(
+        data["id"],
+        get("technician"),
+        _optional_datetime(get("window_start"), f"{where}.window_start"),
+        _optional_datetime(get("window_end"), f"{where}.window_end"),
+        _optional_datetime(get("arrived_at"), f"{where}.arrived_at"),
+        _optional_datetime(get("departed_at"), f"{where}.departed_at"),
+        get("outcome"),
+        get("notes"),
+    )
+
+
+def parse_work_order(data: dict) -> WorkOrder:
+    """A WorkOrder (visits, pauses) from its canonical JSON object. This is the hot path."""
+    validate("work_order", data)
+    get = data.get
+    pauses = [
+        Pause(
+            parse_datetime(p["start"], f"pauses[{i}].start"),
+            _optional_datetime(p.get("end"), f"pauses[{i}].end"),
+            p.get("reason"),
+        )
+        for i, p in enumerate(get("pauses") or ())
+    ]
+    visits = [_visit(v, f"visits[{i}]") for i, v in enumerate(get("visits") or ())]
+    site = get("site")
+    return WorkOrder(
+        data["id"],
+        data["account_id"],
+        data["kind"],
+        data["state"],
+        parse_datetime(data["opened_at"], "opened_at"),
+        get("number"),
+        get("asset_id"),
+        get("contract_id"),
+        None if site is None else _site(site, "site"),
+        get("priority"),
+        get("status"),
+        get("summary"),
+        get("description"),
+        _optional_datetime(get("resolved_at"), "resolved_at"),
+        _optional_datetime(get("closed_at"), "closed_at"),
+        pauses,
+        visits,
+        get("failure_code"),
+        get("resolution_code"),
+        get("extra"),
+    )
+
+
+def parse_knowledge(data: dict) -> Knowledge:
+    """A Knowledge record from its canonical JSON object."""
+    validate("knowledge", data)
+    return Knowledge(
+        id=data["id"],
+        model=data["model"],
+        title=data["title"],
+        summary=data.get("summary"),
+        link=data.get("link"),
+        extra=data.get("extra"),
+    )
+
+
+def parse_task(data: dict) -> Task:
+    """A Task from its canonical JSON object."""
+    validate("task", data)
+    return Task(
+        key=data["key"],
+        subject=data["subject"],
+        description=data.get("description"),
+        due_on=_optional_date(data.get("due_on"), "due_on"),
+        priority=data.get("priority"),
+        queue=data.get("queue"),
+        related=Related(**(data.get("related") or {})),
+        rule=data.get("rule"),
+    )
+
+
+PARSERS = {
+    "account": parse_account,
+    "asset": parse_asset,
+    "calendar": parse_calendar,
+    "contract": parse_contract,
+    "work_order": parse_work_order,
+    "knowledge": parse_knowledge,
+    "task": parse_task,
+}
+
+
+# ---------------------------------------------------------------------------------------------------
+# Records -> JSON-ready values (DESIGN.md "Machine output")
+
+
+@cache
+def field_names(record_type: type) -> tuple[str, ...]:
+    """The fields of a record type, in output order."""
+    return tuple(f.name for f in fields(record_type))
+
+
+def to_plain(value: Any) -> Any:
+    """A JSON-ready copy of a record or value: datetimes in UTC with Z, dates as YYYY-MM-DD,
+    durations as ISO 8601, every field of a record present (None when absent)."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return format_duration(value)
+    if is_dataclass(value):
+        return {name: to_plain(getattr(value, name)) for name in field_names(type(value))}
+    if isinstance(value, list | tuple):
+        return [to_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: to_plain(v) for k, v in value.items()}
+    return value

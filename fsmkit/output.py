@@ -1,0 +1,132 @@
+"""Rendering records as table, json, jsonl or csv, to stdout or atomically to a file.
+
+Machine formats are stable: the same records give the same bytes (datetimes in UTC with Z, every
+field present, null when absent, keys in the record's field order). `table` is for people: aligned
+columns, colour only on a terminal. `--output FILE` is written to a temporary file beside it and
+renamed into place, so a reader never sees half a file and a failed run leaves the old one intact.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TextIO
+
+import click
+import orjson
+
+from fsmkit.model import to_plain
+
+FORMATS = ("table", "json", "jsonl", "csv")
+
+
+@contextmanager
+def open_output(path: str | Path | None) -> Iterator[TextIO]:
+    """A text stream for data: stdout, or a temporary file renamed to `path` when the block succeeds."""
+    if path is None or str(path) == "-":
+        yield click.get_text_stream("stdout")
+        return
+    target = Path(path)
+    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
+            yield stream
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def dumps(value: Any) -> str:
+    """One compact JSON line for a JSON-ready value."""
+    return orjson.dumps(value).decode()
+
+
+def write_json(document: Any, stream: TextIO) -> None:
+    """One JSON document, indented, records made JSON-ready."""
+    stream.write(orjson.dumps(to_plain(document), option=orjson.OPT_INDENT_2).decode() + "\n")
+
+
+def write_jsonl(records: Iterable[Any], stream: TextIO) -> None:
+    """One record a line, streamed as the records come."""
+    for record in records:
+        stream.write(dumps(to_plain(record)) + "\n")
+
+
+def write_csv(records: Iterable[Any], columns: Sequence[str], stream: TextIO) -> None:
+    """A header of `columns`, then one row a record; nested values JSON-encoded, None as empty."""
+    writer = csv.writer(stream, lineterminator="\n")
+    writer.writerow(columns)
+    for record in records:
+        plain = to_plain(record)
+        writer.writerow([_cell(plain.get(column)) for column in columns])
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        return dumps(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def write_table(
+    rows: Iterable[Sequence[Any]],
+    headers: Sequence[str],
+    stream: TextIO,
+    title: str | None = None,
+) -> None:
+    """An aligned table for people; wraps to the terminal's width only when writing to a terminal."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    terminal = stream.isatty()
+    table = Table(*headers, title=title, box=box.SIMPLE_HEAD, title_justify="left", show_edge=False)
+    for row in rows:
+        table.add_row(*(_cell(to_plain(cell)) for cell in row))
+    if terminal:
+        Console(file=stream, highlight=False, emoji=False).print(table)
+        return
+    # Off a terminal: no colour, no wrapping, no trailing blanks, the same text whatever the width.
+    console = Console(file=io.StringIO(), width=10_000, color_system=None, highlight=False, emoji=False)
+    with console.capture() as captured:
+        console.print(table)
+    stream.write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
+
+
+def emit(
+    records: Iterable[Any],
+    fmt: str,
+    stream: TextIO,
+    *,
+    columns: Sequence[str],
+    table_rows: Iterable[Sequence[Any]] | None = None,
+    table_headers: Sequence[str] | None = None,
+    document: dict[str, Any] | None = None,
+    key: str = "items",
+) -> None:
+    """Write `records` in `fmt`.
+
+    json wraps them as `document[key]` (document defaults to empty); csv uses `columns`; table shows
+    `table_rows` under `table_headers` when given, else the records' `columns`.
+    """
+    if fmt == "json":
+        write_json({**(document or {}), key: list(records)}, stream)
+    elif fmt == "jsonl":
+        write_jsonl(records, stream)
+    elif fmt == "csv":
+        write_csv(records, columns, stream)
+    else:
+        if table_rows is None:
+            table_rows = ([to_plain(r).get(c) for c in columns] for r in records)
+        write_table(table_rows, table_headers or columns, stream)
