@@ -1,0 +1,122 @@
+"""Every schema against good and bad records; the compiled and the explaining validator agree on all."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import builders
+import fastjsonschema
+import jsonschema
+import pytest
+
+from fsmkit import schema
+
+GOOD = {
+    "account": [builders.account(), {"id": "a", "name": "Minimal"}, builders.account(contacts=None, feedback=None)],
+    "asset": [builders.asset(), {"id": "x", "account_id": "a"}, builders.asset(site=None, installed_on=None)],
+    "calendar": [builders.calendar(), builders.calendar(weekly={"mon": [["00:00", "24:00"]]}, holidays=None)],
+    "promise": [builders.promise(), {"id": "p", "kind": "arrival"}, builders.promise(kind="arrival", grace="PT15M")],
+    "contract": [builders.contract(), builders.contract(promises=None, calendar_id=None, number=None)],
+    "visit": [builders.visit(), {"id": "v"}],
+    "work_order": [
+        builders.work_order(),
+        {"id": "w", "account_id": "a", "kind": "install", "state": "open", "opened_at": "2026-01-01T00:00:00Z"},
+        builders.work_order(pauses=[{"start": "2026-03-02T10:30:00+01:00", "end": None}], visits=None),
+    ],
+    "knowledge": [builders.knowledge(), {"id": "k", "model": "m", "title": "t"}],
+    "finding": [
+        {"rule": "response", "status": "breached", "severity": "critical", "account_id": "a",
+         "subject": {"type": "work_order", "id": "w"}, "work_order_id": "w", "promise_id": "p",
+         "due_at": "2026-01-01T12:00:00Z", "actual_at": None, "late_by_minutes": 30, "remaining_minutes": None,
+         "clock": "business", "evidence": [], "message": "Late."},
+        {"rule": "model_defect_suspect", "status": "flagged", "subject": {"type": "model", "id": "CU-7"}},
+    ],
+    "task": [
+        {"key": "fsmkit-0123456789abcdef01234567", "subject": "Call the customer", "description": None,
+         "due_on": "2026-11-02", "priority": "P2", "queue": "service_manager",
+         "related": {"account_id": "a", "asset_id": None, "work_order_id": "w"}, "rule": "response"},
+    ],
+    "promises": [
+        {"calendars": [builders.calendar()], "contracts": {"SC-1": {"calendar_id": "c", "promises": [builders.promise()]}}},
+        {},
+    ],
+    "config": [{"default_profile": "p", "profiles": {"p": {"connector": "files", "path": "/x"}}}, {}],
+}  # fmt: skip
+
+BAD = {
+    "account": [{"name": "no id"}, builders.account(tier=3), builders.account(surname="x"),
+                builders.account(feedback=[{"at": "2026-01-01T00:00:00Z", "score": 6}]),
+                builders.account(contacts=[{"name": "x", "preferred_channel": "pigeon"}])],
+    "asset": [builders.asset(account_id=None), builders.asset(installed_on="1 May 2023"),
+              builders.asset(site={"name": "x", "floor": 2}), builders.asset(expected_life_years=0)],
+    "calendar": [builders.calendar(timezone=None), builders.calendar(weekly={"monday": []}),
+                 builders.calendar(weekly={"mon": [["8:00", "17:00"]]}), builders.calendar(weekly={"mon": [["08:00"]]}),
+                 builders.calendar(weekly={"mon": [["08:00", "24:30"]]})],
+    "promise": [{"id": "p"}, builders.promise(kind="uptime"), builders.promise(clock="stopwatch"),
+                builders.promise(priorities=["urgent"]), builders.promise(pausable="yes")],
+    "contract": [builders.contract(starts_on=None), builders.contract(promises=[{"id": "p", "kind": "nope"}]),
+                 builders.contract(ends_on="2026-13")],
+    "visit": [{"technician": "x"}, builders.visit(outcome="great")],
+    "work_order": [builders.work_order(kind="repair"), builders.work_order(state="done"),
+                   builders.work_order(priority="P6"), builders.work_order(opened_at=None),
+                   builders.work_order(pauses=[{"end": "2026-03-02T10:45:00+01:00"}]),
+                   builders.work_order(visits=[{"id": "v", "arrival": "x"}]), builders.work_order(id="")],
+    "knowledge": [{"id": "k", "model": "m"}],
+    "finding": [{"rule": "response", "status": "late", "subject": {"type": "work_order", "id": "w"}},
+                {"rule": "response", "status": "met", "subject": {"type": "planet", "id": "w"}},
+                {"rule": "response", "status": "met", "subject": {"type": "work_order", "id": "w"}, "late_by_minutes": -1}],
+    "task": [{"key": "abc", "subject": "x"}, {"key": "fsmkit-0123456789abcdef01234567", "subject": ""}],
+    "promises": [{"contracts": {"SC-1": {"promises": [{"id": "p"}]}}}, {"calendar": []}],
+    "config": [{"profiles": {"p": {"path": "/x"}}}, {"default_profile": 1}, {"defualt_profile": "p"}],
+}  # fmt: skip
+
+
+def cases(table: dict) -> list:
+    return [pytest.param(name, record, id=f"{name}-{i}") for name, records in table.items() for i, record in enumerate(records)]
+
+
+@pytest.mark.parametrize(("name", "record"), cases(GOOD))
+def test_good_records_pass_both_validators(name: str, record: dict) -> None:
+    schema.compiled(name)(record)
+    assert schema.first_error(name, record) is None
+
+
+@pytest.mark.parametrize(("name", "record"), cases(BAD))
+def test_bad_records_fail_both_validators(name: str, record: dict) -> None:
+    with pytest.raises(fastjsonschema.JsonSchemaException):
+        schema.compiled(name)(record)
+    assert schema.first_error(name, record) is not None
+
+
+def test_every_schema_has_good_and_bad_fixtures() -> None:
+    documents = set(schema.names()) - {"common"}
+    assert documents <= GOOD.keys()
+    assert documents <= BAD.keys()
+
+
+@pytest.mark.parametrize("name", schema.names())
+def test_schemas_are_valid_draft_2020_12(name: str) -> None:
+    document = schema.load(name)
+    assert document["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    jsonschema.Draft202012Validator.check_schema(document)
+
+
+def test_errors_name_the_field() -> None:
+    record = builders.work_order(visits=[builders.visit(outcome="great")])
+    field, message = schema.first_error("work_order", record)
+    assert field == "visits[0].outcome"
+    assert "'great' is not one of" in message
+    assert schema.first_error("account", builders.account(surname="x")) == (None, "unknown field surname")
+    assert schema.first_error("account", {"name": "n"}) == (None, "'id' is missing")
+
+
+def test_schemas_ship_from_one_source() -> None:
+    """The schemas in use are byte-identical to schemas/ of the checkout (the wheel copies them at build)."""
+    checkout = Path(__file__).resolve().parent.parent / "schemas"
+    for path in checkout.glob("*.schema.json"):
+        assert (schema.schema_dir() / path.name).read_bytes() == path.read_bytes(), path.name
+    assert sorted(p.name for p in checkout.glob("*.schema.json")) == sorted(
+        p.name for p in schema.schema_dir().glob("*.schema.json")
+    )
+    json.loads((schema.schema_dir() / "work_order.schema.json").read_text())
