@@ -11,13 +11,13 @@ from __future__ import annotations
 import csv
 import io
 import os
+import sys
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
-import click
 import orjson
 
 from fsmkit.model import to_plain
@@ -29,7 +29,7 @@ FORMATS = ("table", "json", "jsonl", "csv")
 def open_output(path: str | Path | None) -> Iterator[TextIO]:
     """A text stream for data: stdout, or a temporary file renamed to `path` when the block succeeds."""
     if path is None or str(path) == "-":
-        yield click.get_text_stream("stdout")
+        yield sys.stdout
         return
     target = Path(path)
     fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")

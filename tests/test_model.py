@@ -104,7 +104,9 @@ def test_work_order_parses_into_typed_record() -> None:
 
 
 def test_work_order_errors_name_nested_fields() -> None:
-    bad = builders.work_order(visits=[builders.visit(), builders.visit(id="v-2", arrived_at="2026-03-02T10:00:00")])
+    bad = builders.work_order(
+        visits=[builders.visit(), builders.visit(id="v-2", arrived_at="2026-03-02T10:00:00")]
+    )
     with pytest.raises(RecordError, match="has no UTC offset") as caught:
         parse_work_order(bad)
     assert caught.value.field == "visits[1].arrived_at"

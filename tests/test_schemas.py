@@ -73,7 +73,11 @@ BAD = {
 
 
 def cases(table: dict) -> list:
-    return [pytest.param(name, record, id=f"{name}-{i}") for name, records in table.items() for i, record in enumerate(records)]
+    return [
+        pytest.param(name, record, id=f"{name}-{i}")
+        for name, records in table.items()
+        for i, record in enumerate(records)
+    ]
 
 
 @pytest.mark.parametrize(("name", "record"), cases(GOOD))

@@ -24,7 +24,7 @@ def output_options(formats: tuple[str, ...] = FORMATS) -> Callable[[Callable[...
         )(command)
         return click.option(
             "--format",
-            "fmt",
+            "format",
             type=click.Choice(formats),
             default=formats[0],
             show_default=True,

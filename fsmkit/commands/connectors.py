@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import click
 
+from fsmkit.app import App
 from fsmkit.commands._options import output_options
 from fsmkit.connectors import registry
+from fsmkit.errors import ConfigError
 from fsmkit.output import emit, open_output
 
-COLUMNS = ("name", "package", "version", "target")
+COLUMNS = ("name", "package", "version", "target", "status")
 
 
 @click.command()
 @output_options()
-def connectors(fmt: str, output: str | None) -> None:
+@click.pass_obj
+def connectors(app: App, format: str, output: str | None) -> None:
     """List the installed connectors and the package each comes from.
 
     Built-in and third-party connectors are found the same way, through the
@@ -24,9 +27,22 @@ def connectors(fmt: str, output: str | None) -> None:
       fsmkit connectors
       fsmkit connectors --format json
     """
-    rows = [
-        {"name": c.name, "package": c.package, "version": c.version, "target": c.target}
-        for c in registry.installed()
-    ]
+    rows = []
+    for found in registry.installed():
+        try:
+            registry.load(found.name)
+            status = "ok"
+        except ConfigError as exc:
+            app.warn(str(exc))
+            status = "failed to load"
+        rows.append(
+            {
+                "name": found.name,
+                "package": found.package,
+                "version": found.version,
+                "target": found.target,
+                "status": status,
+            }
+        )
     with open_output(output) as stream:
-        emit(rows, fmt, stream, columns=COLUMNS, document={}, key="connectors")
+        emit(rows, format, stream, columns=COLUMNS, document={}, key="connectors")

@@ -16,7 +16,7 @@ COLUMNS = ("name", "ok", "detail", "hint", "kind")
 @click.command()
 @output_options()
 @click.pass_obj
-def doctor(app: App, fmt: str, output: str | None) -> ExitStatus:
+def doctor(app: App, format: str, output: str | None) -> ExitStatus:
     """Check the profile: its settings, its data or platform, and write access for tasks.
 
     Prints one line per check with its result and, for a failure, a hint. Exits 0 when every
@@ -46,7 +46,7 @@ def doctor(app: App, fmt: str, output: str | None) -> ExitStatus:
     with open_output(output) as stream:
         emit(
             checks,
-            fmt,
+            format,
             stream,
             columns=COLUMNS,
             document=document,

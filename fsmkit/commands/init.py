@@ -24,11 +24,10 @@ HEADER = """\
 @click.command()
 @click.option(
     "--connector",
-    "connector_name",
     required=True,
     help="The connector the profile uses (see `fsmkit connectors`).",
 )
-@click.option("--profile", "profile_name", required=True, help="The new profile's name.")
+@click.option("--profile", required=True, help="The new profile's name.")
 @click.option(
     "--set",
     "assignments",
@@ -37,7 +36,7 @@ HEADER = """\
     help="Fill in a setting (repeatable), e.g. --set path=~/fsm-data.",
 )
 @click.pass_obj
-def init(app: App, connector_name: str, profile_name: str, assignments: tuple[str, ...]) -> None:
+def init(app: App, connector: str, profile: str, assignments: tuple[str, ...]) -> None:
     """Add a profile for a connector to the config file, with every setting explained.
 
     Creates the config file if needed (and makes the new profile its default_profile); refuses to
@@ -49,6 +48,7 @@ def init(app: App, connector_name: str, profile_name: str, assignments: tuple[st
       fsmkit init --connector files --profile local --set path=~/fsm-data
       fsmkit --config ./fsmkit.toml init --connector files --profile ci
     """
+    connector_name, profile_name = connector, profile
     connector_class = registry.load(connector_name)
     config = load_config(app.config_path)
     if profile_name in config.profiles:

@@ -30,7 +30,9 @@ def folder(tmp_path: Path) -> Path:
         work_order=[
             wo(1, "2026-03-01T08:00:00+01:00"),
             wo(2, "2026-03-02T08:00:00+01:00", account_id="acc-2", asset_id="ast-2", contract_id=None),
-            wo(3, "2026-03-02T07:00:00Z", kind="preventive"),  # 08:00+01:00: same instant as wo-2, id breaks the tie
+            wo(
+                3, "2026-03-02T07:00:00Z", kind="preventive"
+            ),  # 08:00+01:00: same instant as wo-2, id breaks the tie
             wo(4, "2026-03-05T00:00:00+01:00"),
         ],
     )
@@ -46,7 +48,11 @@ def test_work_orders_in_order_with_since_until(folder: Path) -> None:
     since = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
     until = datetime(2026, 3, 4, 23, 0, tzinfo=UTC)  # == wo-004's opened_at: excluded, [since, until)
     assert ids(c.work_orders(since, until)) == ["wo-002", "wo-003"]
-    assert ids(c.work_orders(since, datetime(2026, 3, 4, 23, 0, 1, tzinfo=UTC))) == ["wo-002", "wo-003", "wo-004"]
+    assert ids(c.work_orders(since, datetime(2026, 3, 4, 23, 0, 1, tzinfo=UTC))) == [
+        "wo-002",
+        "wo-003",
+        "wo-004",
+    ]
 
 
 def test_work_order_filters(folder: Path) -> None:
@@ -150,7 +156,10 @@ def task_lines(path: Path) -> list[dict]:
 def test_push_creates_once_per_key(tmp_path: Path) -> None:
     c = FilesConnector(tmp_path, tmp_path / "out" / "tasks.jsonl")
     first = c.push_tasks([task(1), task(2)])
-    assert [(r.outcome, r.platform_id) for r in first] == [("created", "tasks.jsonl:1"), ("created", "tasks.jsonl:2")]
+    assert [(r.outcome, r.platform_id) for r in first] == [
+        ("created", "tasks.jsonl:1"),
+        ("created", "tasks.jsonl:2"),
+    ]
     again = c.push_tasks([task(2), task(3), task(3)])
     assert [(r.key, r.outcome, r.platform_id) for r in again] == [
         (task(2).key, "exists", "tasks.jsonl:2"),
@@ -188,7 +197,9 @@ def test_crash_mid_append_leaves_no_torn_line_and_no_duplicate(tmp_path: Path) -
     assert path.read_bytes().endswith(b"\n")
 
 
-def test_crash_between_tasks_then_rerun_creates_the_rest_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_crash_between_tasks_then_rerun_creates_the_rest_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     c = FilesConnector(tmp_path)
     calls = {"n": 0}
     real_fsync = __import__("os").fsync
@@ -236,6 +247,8 @@ def test_check_reports_a_dangling_reference(folder: Path) -> None:
 def test_check_reports_bad_line_and_missing_folder(folder: Path, tmp_path: Path) -> None:
     (folder / "assets.jsonl").write_text('{"id": "x"}\n')
     failed = [c for c in FilesConnector(folder).check() if not c.ok]
-    assert [(c.name, c.detail) for c in failed] == [("assets.jsonl", f"{folder}/assets.jsonl:1: 'account_id' is missing")]
+    assert [(c.name, c.detail) for c in failed] == [
+        ("assets.jsonl", f"{folder}/assets.jsonl:1: 'account_id' is missing")
+    ]
     [missing] = FilesConnector(tmp_path / "nope").check()
     assert (missing.ok, missing.kind) == (False, "input")
