@@ -16,10 +16,9 @@ from functools import cache
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import fastjsonschema
-
 from fsmkit import schema
 from fsmkit.errors import RecordError
+from fsmkit.validator import Invalid
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 PROMISE_KINDS = ("response", "resolution", "arrival", "pm_interval")
@@ -327,7 +326,7 @@ def validate(kind: str, data: Any) -> None:
     """Check `data` against schema `kind`; on failure raise RecordError naming the field."""
     try:
         schema.compiled(kind)(data)
-    except fastjsonschema.JsonSchemaException:
+    except Invalid:
         problem = schema.first_error(kind, data) or (None, "does not match its schema")
         raise RecordError(problem[1], problem[0]) from None
 
@@ -440,40 +439,62 @@ def parse_contract(data: dict) -> Contract:
     )
 
 
-def _visit(data: dict, where: str) -> Visit:
+# Work orders are the hot path: parse optimistically (compiled validator, datetimes converted without
+# building field paths), and only when that fails parse again carefully to name the culprit field.
+
+
+def _fast_datetime(text: str | None, name: str) -> datetime | None:
+    if text is None:
+        return None
+    value = _fromisoformat(text)
+    if value.tzinfo is None:
+        raise ValueError(name)
+    return value
+
+
+_fromisoformat = datetime.fromisoformat
+_careful_datetime = _optional_datetime
+
+
+def _each(items: list[dict] | None, build: Any, prefix: str, to_datetime: Any) -> list[Any]:
+    if to_datetime is _fast_datetime:
+        return [build(item, to_datetime) for item in items or ()]
+    built = []
+    for i, item in enumerate(items or ()):
+        try:
+            built.append(build(item, to_datetime))
+        except RecordError as exc:
+            raise RecordError(exc.message, f"{prefix}[{i}].{exc.field}") from None
+    return built
+
+
+def _pause(data: dict, to_datetime: Any) -> Pause:
+    return Pause(to_datetime(data["start"], "start"), to_datetime(data.get("end"), "end"), data.get("reason"))
+
+
+def _visit(data: dict, to_datetime: Any) -> Visit:
     get = data.get
     return Visit(
         data["id"],
         get("technician"),
-        _optional_datetime(get("window_start"), f"{where}.window_start"),
-        _optional_datetime(get("window_end"), f"{where}.window_end"),
-        _optional_datetime(get("arrived_at"), f"{where}.arrived_at"),
-        _optional_datetime(get("departed_at"), f"{where}.departed_at"),
+        to_datetime(get("window_start"), "window_start"),
+        to_datetime(get("window_end"), "window_end"),
+        to_datetime(get("arrived_at"), "arrived_at"),
+        to_datetime(get("departed_at"), "departed_at"),
         get("outcome"),
         get("notes"),
     )
 
 
-def parse_work_order(data: dict) -> WorkOrder:
-    """A WorkOrder (visits, pauses) from its canonical JSON object. This is the hot path."""
-    validate("work_order", data)
+def _work_order(data: dict, to_datetime: Any) -> WorkOrder:
     get = data.get
-    pauses = [
-        Pause(
-            parse_datetime(p["start"], f"pauses[{i}].start"),
-            _optional_datetime(p.get("end"), f"pauses[{i}].end"),
-            p.get("reason"),
-        )
-        for i, p in enumerate(get("pauses") or ())
-    ]
-    visits = [_visit(v, f"visits[{i}]") for i, v in enumerate(get("visits") or ())]
     site = get("site")
     return WorkOrder(
         data["id"],
         data["account_id"],
         data["kind"],
         data["state"],
-        parse_datetime(data["opened_at"], "opened_at"),
+        to_datetime(data["opened_at"], "opened_at"),
         get("number"),
         get("asset_id"),
         get("contract_id"),
@@ -482,14 +503,25 @@ def parse_work_order(data: dict) -> WorkOrder:
         get("status"),
         get("summary"),
         get("description"),
-        _optional_datetime(get("resolved_at"), "resolved_at"),
-        _optional_datetime(get("closed_at"), "closed_at"),
-        pauses,
-        visits,
+        to_datetime(get("resolved_at"), "resolved_at"),
+        to_datetime(get("closed_at"), "closed_at"),
+        _each(get("pauses"), _pause, "pauses", to_datetime),
+        _each(get("visits"), _visit, "visits", to_datetime),
         get("failure_code"),
         get("resolution_code"),
         get("extra"),
     )
+
+
+def parse_work_order(data: dict) -> WorkOrder:
+    """A WorkOrder (visits, pauses) from its canonical JSON object. This is the hot path."""
+    try:
+        schema.compiled("work_order")(data)
+        return _work_order(data, _fast_datetime)
+    except (Invalid, ValueError, TypeError):
+        pass
+    validate("work_order", data)
+    return _work_order(data, _careful_datetime)
 
 
 def parse_knowledge(data: dict) -> Knowledge:

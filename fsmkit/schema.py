@@ -3,10 +3,10 @@
 The schemas are one source of truth. A wheel carries them inside the package (fsmkit/schemas); in a
 source checkout or an editable install they sit beside the package. `schema_dir` finds either.
 
-Two validators read the same schemas: a compiled one (fastjsonschema) for the hot path, where a
+Two validators read the same schemas: a compiled one (fsmkit.validator) for the hot path, where a
 record is checked in a few microseconds, and jsonschema (draft 2020-12) to explain a record that
-failed, with the path of the offending field. The schemas use only keywords that mean the same in
-draft 7 and 2020-12, and the test suite runs both on every fixture to prove they agree.
+failed, with the path of the offending field. The test suite runs both on every fixture to prove
+they agree.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import fastjsonschema
+from fsmkit.validator import Invalid, compile_schema
 
 BASE_URI = "https://fsmkit.dev/schemas/"
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -43,14 +43,43 @@ def names() -> list[str]:
     return sorted(p.name.removesuffix(".schema.json") for p in schema_dir().glob("*.schema.json"))
 
 
-def _name_of(uri: str) -> str:
-    return uri.removeprefix(BASE_URI).split("#", 1)[0].removesuffix(".schema.json")
+_ANNOTATIONS = {"$schema", "$id", "$defs", "title", "description", "examples"}
+
+
+def inlined(name: str) -> dict[str, Any]:
+    """Schema `name` with every $ref replaced by its target and annotations dropped.
+
+    The compiled validator needs it: it checks one flat schema. Our schemas have no recursive
+    references, so inlining terminates.
+    """
+
+    def resolve(node: Any, document: dict[str, Any], in_properties: bool = False) -> Any:
+        if isinstance(node, list):
+            return [resolve(item, document) for item in node]
+        if not isinstance(node, dict):
+            return node
+        if in_properties:  # keys here are field names, not keywords
+            return {key: resolve(value, document) for key, value in node.items()}
+        if "$ref" in node:
+            file, _, pointer = node["$ref"].partition("#")
+            target_document = load(file.removesuffix(".schema.json")) if file else document
+            target: Any = target_document
+            for part in filter(None, pointer.split("/")):
+                target = target[part]
+            return resolve(target, target_document)
+        return {
+            key: resolve(value, document, in_properties=key == "properties")
+            for key, value in node.items()
+            if key not in _ANNOTATIONS
+        }
+
+    return resolve(load(name), load(name))
 
 
 @cache
 def compiled(name: str) -> Callable[[Any], Any]:
-    """A fast validator for schema `name`: raises fastjsonschema.JsonSchemaException on a bad record."""
-    return fastjsonschema.compile(load(name), handlers={"https": lambda uri: load(_name_of(uri))})
+    """A fast validator for schema `name`: raises fsmkit.validator.Invalid on a bad record."""
+    return compile_schema(inlined(name))
 
 
 @cache
@@ -75,7 +104,7 @@ def is_valid(name: str, data: Any) -> bool:
     """Whether `data` is valid against schema `name` (by the compiled validator)."""
     try:
         compiled(name)(data)
-    except fastjsonschema.JsonSchemaException:
+    except Invalid:
         return False
     return True
 

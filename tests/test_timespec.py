@@ -40,5 +40,5 @@ def test_spans(text: str, span: timedelta) -> None:
 
 def test_since_takes_an_instant_too() -> None:
     assert parse_since("2026-10-01", AS_OF) == datetime(2026, 10, 1, tzinfo=UTC)
-    with pytest.raises(InputError, match="^--window '3 days': expected a span such as 30d, 12w or 36h$"):
+    with pytest.raises(InputError, match=r"^--window '3 days': expected a span such as 30d, 12w or 36h$"):
         parse_span("3 days", "--window")

@@ -15,7 +15,7 @@ import fcntl
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -32,10 +32,11 @@ from fsmkit.model import (
     Knowledge,
     Task,
     WorkOrder,
-    parse_datetime,
     parse_work_order,
     to_plain,
 )
+
+_fromisoformat = datetime.fromisoformat
 
 FILE_NAMES = {
     "account": "accounts.jsonl",
@@ -79,8 +80,8 @@ class FilesConnector(Connector):
             raise InputError(f"{self.folder}: no such folder; set `path` in the profile to the data folder")
         return self.folder / FILE_NAMES[kind]
 
-    def _objects(self, kind: str) -> Iterator[tuple[str, dict[str, Any]]]:
-        """(location, JSON object) for each non-blank line of the kind's file; none if the file is absent."""
+    def _objects(self, kind: str) -> Iterator[tuple[int, dict[str, Any]]]:
+        """(line number, JSON object) for each non-blank line of the kind's file; none if the file is absent."""
         path = self._file(kind)
         try:
             handle = path.open("rb")
@@ -96,17 +97,20 @@ class FilesConnector(Connector):
                     raise InputError(f"{path}:{number}: not valid JSON ({exc})") from None
                 if not isinstance(data, dict):
                     raise InputError(f"{path}:{number}: expected a JSON object, got {type(data).__name__}")
-                yield f"{path}:{number}", data
+                yield number, data
 
     def _records(self, kind: str, keep: Callable[[dict[str, Any]], bool] | None = None) -> Iterator[Any]:
         parse = PARSERS[kind]
-        for where, data in self._objects(kind):
+        for number, data in self._objects(kind):
             if keep is not None and not keep(data):
                 continue
             try:
                 yield parse(data)
             except RecordError as exc:
-                raise exc.located(where) from None
+                raise exc.located(self._where(kind, number)) from None
+
+    def _where(self, kind: str, number: int) -> str:
+        return f"{self.folder / FILE_NAMES[kind]}:{number}"
 
     def accounts(self, ids: Iterable[str] | None = None) -> Iterator[Account]:
         return self._records("account", _field_in("id", ids))
@@ -131,43 +135,43 @@ class FilesConnector(Connector):
         asset_ids: Iterable[str] | None = None,
         kinds: Iterable[str] | None = None,
     ) -> Iterator[WorkOrder]:
-        keeps = [
-            k
-            for k in (
-                _field_in("account_id", account_ids),
-                _field_in("asset_id", asset_ids),
-                _field_in("kind", kinds),
-            )
-            if k is not None
-        ]
-        previous: tuple[datetime, str] | None = None
-        for where, data in self._objects("work_order"):
+        keeps = [_field_in("account_id", account_ids), _field_in("asset_id", asset_ids), _field_in("kind", kinds)]
+        keep = _all_of([k for k in keeps if k is not None])
+        previous = (datetime.min.replace(tzinfo=UTC), "")
+        for number, data in self._objects("work_order"):
             try:
-                opened_text, record_id = data.get("opened_at"), data.get("id")
-                if not (isinstance(opened_text, str) and isinstance(record_id, str)):
+                # The order key comes first and cheaply: a work order outside the window is never parsed.
+                opened_at, record_id = _fromisoformat(data["opened_at"]), data["id"]
+                if opened_at.tzinfo is None or not isinstance(record_id, str):
+                    raise ValueError
+            except (KeyError, TypeError, ValueError):
+                try:
                     parse_work_order(data)  # raises, naming the missing or mistyped field
-                opened_at = parse_datetime(opened_text, "opened_at")
-                if previous is not None and (opened_at, record_id) < previous:
-                    raise InputError(
-                        f"{where}: work order {record_id} is out of order; "
-                        "work_orders.jsonl must be sorted by opened_at, then id"
-                    )
-                previous = (opened_at, record_id)
-                if until is not None and opened_at >= until:
-                    return
-                if (since is None or opened_at >= since) and all(keep(data) for keep in keeps):
+                except RecordError as exc:
+                    raise exc.located(self._where("work_order", number)) from None
+                raise
+            if (opened_at, record_id) < previous:
+                raise InputError(
+                    f"{self._where('work_order', number)}: work order {record_id} is out of order; "
+                    "work_orders.jsonl must be sorted by opened_at, then id"
+                )
+            previous = (opened_at, record_id)
+            if until is not None and opened_at >= until:
+                return
+            if (since is None or opened_at >= since) and (keep is None or keep(data)):
+                try:
                     yield parse_work_order(data)
-            except RecordError as exc:
-                raise exc.located(where) from None
+                except RecordError as exc:
+                    raise exc.located(self._where("work_order", number)) from None
 
     def work_order(self, key: str) -> WorkOrder | None:
         by_number = None
-        for where, data in self._objects("work_order"):
+        for number, data in self._objects("work_order"):
             if data.get("id") == key or (by_number is None and data.get("number") == key):
                 try:
                     record = parse_work_order(data)
                 except RecordError as exc:
-                    raise exc.located(where) from None
+                    raise exc.located(self._where("work_order", number)) from None
                 if record.id == key:
                     return record
                 by_number = record
@@ -315,6 +319,12 @@ def _check_references(ids: dict[str, set[str]], references: Iterable[tuple[str, 
     return Check(
         "references", True, "every account, asset, contract and calendar reference resolves", kind="input"
     )
+
+
+def _all_of(keeps: list[Callable[[dict[str, Any]], bool]]) -> Callable[[dict[str, Any]], bool] | None:
+    if not keeps:
+        return None
+    return lambda data: all(keep(data) for keep in keeps)
 
 
 def _field_in(name: str, values: Iterable[str] | None) -> Callable[[dict[str, Any]], bool] | None:
