@@ -124,8 +124,10 @@ def first_error(name: str, data: Any) -> tuple[str | None, str] | None:
         return None
     path = field_path(error.absolute_path)
     if error.validator == "additionalProperties":
-        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
-        return path, f"unknown field{'s' if len(extra) > 1 else ''} {', '.join(extra)}"
+        properties = error.schema.get("properties", {})
+        extra = sorted(set(error.instance) - set(properties))
+        hint = " (fields fsmkit has no name for go under extra)" if "extra" in properties else ""
+        return path, f"unknown field{'s' if len(extra) > 1 else ''} {', '.join(extra)}{hint}"
     if error.validator == "required":
         return path, error.message.replace("is a required property", "is missing")
     return path, error.message
