@@ -11,6 +11,7 @@ import click
 
 from fsmkit import __version__
 from fsmkit.app import App
+from fsmkit.commands.audit import audit
 from fsmkit.commands.connectors import connectors
 from fsmkit.commands.doctor import doctor
 from fsmkit.commands.init import init
@@ -100,7 +101,7 @@ def cli(
     )
 
 
-for command in (connectors, doctor, init):
+for command in (audit, connectors, doctor, init):
     cli.add_command(command)
 
 

@@ -1,0 +1,476 @@
+"""Promise evaluation: every contract promise checked against what happened (pure: records in, findings out).
+
+`Audit` holds what does not grow with work orders (accounts, assets, contracts, clocks) and evaluates a
+stream of work orders one at a time, yielding findings in DESIGN.md's evaluation order:
+
+1. per work order opened in [since, until), by (opened_at, id): its response, resolution, arrival and
+   coverage findings, ordered by rule, subject id, promise id;
+2. then the asset and contract findings (pm_interval, pm_due_on_site, contract_ending) by due_at
+   (nulls last), rule, subject id.
+
+Facts stamped after as_of (arrivals, resolutions, pause bounds, completions) have not happened yet, so
+a past as_of replays the past. What is kept across the stream is small: preventive completions per
+covered asset, the work orders open at as_of, and the accounts that had work in the window.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from fsmkit.clock import BusinessClock, local_midnight
+from fsmkit.errors import InputError
+from fsmkit.model import Account, Asset, Calendar, Contract, Finding, Promise, Subject, Visit, WorkOrder, zone
+
+WORK_ORDER_RULES = ("response", "resolution", "arrival", "coverage")
+ASSET_RULES = ("pm_interval", "pm_due_on_site")
+KINDS = ("response", "resolution", "arrival", "pm_interval", "coverage", "contract_ending", "pm_due_on_site")
+INFORMATION_RULES = ("contract_ending", "pm_due_on_site")
+SHOWN_BY_DEFAULT = ("breached", "at_risk", "not_covered", "flagged")
+AT_RISK_SHARE = 4  # at risk when the open time left is less than 1/4 of the target
+CONTRACT_ENDING_HORIZON = timedelta(days=90)
+PM_ON_SITE_HORIZON = timedelta(days=14)
+MINUTE = timedelta(minutes=1)
+WALL = BusinessClock.wall()
+
+
+def severity(rule: str, status: str, priority: str | None = None, late_by: int | None = None) -> str | None:
+    """DESIGN.md "Severity": null for met and pending, else by rule, status and priority."""
+    if status in ("met", "pending"):
+        return None
+    if status == "at_risk":
+        return "medium"
+    if status in ("not_covered", "flagged"):
+        return {"model_defect_suspect": "critical", "repeat_failure": "high", "repeat_account": "high",
+                "callback": "medium"}.get(rule, "low")  # fmt: skip
+    if rule in ("response", "resolution"):
+        return {"P1": "critical", "P2": "high"}.get(priority or "", "medium")
+    if rule == "arrival":
+        return "medium" if late_by is None or late_by > 60 else "low"
+    return "medium"
+
+
+def minutes_up(span: timedelta) -> int:
+    """Whole minutes, rounded up, at least 1 (a breach is never "0 minutes late")."""
+    return max(1, math.ceil(span / MINUTE))
+
+
+def minutes_down(span: timedelta) -> int:
+    """Whole minutes, rounded down."""
+    return max(0, span // MINUTE)
+
+
+def _hours(span: timedelta) -> str:
+    minutes = int(span / MINUTE)
+    if minutes % 1440 == 0 and minutes >= 1440 * 7:
+        return f"{minutes // 1440} days"
+    if minutes % 60 == 0:
+        return f"{minutes // 60} hour{'s' if minutes != 60 else ''}"
+    return f"{minutes} minutes"
+
+
+def _local(moment: datetime, tz: str | None) -> str:
+    local = moment.astimezone(zone(tz) if tz else UTC)
+    return local.strftime("%Y-%m-%d %H:%M ") + (local.tzname() or "")
+
+
+@dataclass
+class _AssetHistory:
+    """What the PM rules need of one covered asset: its preventive completions, in order."""
+
+    completions: list[tuple[datetime, str]] = field(default_factory=list)
+
+
+@dataclass
+class Audit:
+    """One audit run: the reference data, the window and as_of. Feed it work orders with `evaluate`."""
+
+    as_of: datetime
+    since: datetime
+    until: datetime
+    accounts: dict[str, Account]
+    assets: dict[str, Asset]
+    contracts: Sequence[Contract]
+    calendars: dict[str, Calendar]
+    kinds: Sequence[str] = KINDS
+    summary_counts: dict[tuple[str, str], Counter] = field(default_factory=lambda: defaultdict(Counter))
+
+    def __post_init__(self) -> None:
+        self._contracts_by_account: dict[str, list[Contract]] = defaultdict(list)
+        for contract in sorted(self.contracts, key=lambda c: (c.starts_on, c.id)):
+            self._contracts_by_account[contract.account_id].append(contract)
+        self._contracts_by_id = {c.id: c for c in self.contracts}
+        self._clocks: dict[str, BusinessClock] = {}
+        self._pm = {  # asset id -> (contract, pm promise) for assets a PM promise covers
+            asset.id: (contract, promise)
+            for contract in self.contracts
+            for promise in contract.promises
+            if promise.kind == "pm_interval"
+            for asset in self.assets.values()
+            if asset.contract_id == contract.id
+        }
+        self._history: dict[str, _AssetHistory] = defaultdict(_AssetHistory)
+        self._open_at_as_of: list[WorkOrder] = []
+        self._active_accounts: set[str] = set()
+
+    # -- what to read ---------------------------------------------------------------------------
+
+    def read_window(self) -> tuple[datetime, datetime]:
+        """The opened_at range of work orders `evaluate` needs: the audit window, plus history back to
+        the earliest PM-covered contract start (completions, jobs still open), up to as_of."""
+        starts = [self._instant(c.starts_on, c, None) for c, _ in self._pm.values()]
+        upper = max(self.until, self.as_of + timedelta(microseconds=1))
+        return min([self.since, *starts]), upper
+
+    # -- clocks and instants --------------------------------------------------------------------
+
+    def _zone_of(self, contract: Contract | None, site_zone: str | None) -> str | None:
+        if contract is not None and contract.calendar_id in self.calendars:
+            return self.calendars[contract.calendar_id].timezone
+        return site_zone
+
+    def _instant(self, day: date, contract: Contract | None, site_zone: str | None) -> datetime:
+        """DESIGN.md "Dates as instants": 00:00 in the contract calendar's zone, else the site's, else UTC."""
+        return local_midnight(day, self._zone_of(contract, site_zone) or "UTC")
+
+    def clock(self, contract: Contract, promise: Promise) -> BusinessClock:
+        """The clock a promise counts on: the contract's calendar for business, else wall."""
+        if promise.clock == "wall":
+            return WALL
+        if contract.calendar_id is None:
+            raise InputError(
+                f"contract {contract.id}: promise {promise.id} counts business time but the contract has no "
+                "calendar; set calendar_id (or use clock = \"wall\")"
+            )
+        if contract.calendar_id not in self._clocks:
+            if contract.calendar_id not in self.calendars:
+                raise InputError(f"contract {contract.id}: calendar_id {contract.calendar_id!r} matches no calendar")
+            self._clocks[contract.calendar_id] = BusinessClock.from_calendar(self.calendars[contract.calendar_id])
+        return self._clocks[contract.calendar_id]
+
+    def _site_zone(self, work_order: WorkOrder) -> str | None:
+        site = work_order.site or (self.assets[work_order.asset_id].site if work_order.asset_id in self.assets else None)
+        return site.timezone if site else None
+
+    def _site_name(self, work_order: WorkOrder) -> str | None:
+        site = work_order.site or (self.assets[work_order.asset_id].site if work_order.asset_id in self.assets else None)
+        return site.name if site else None
+
+    # -- contract matching ------------------------------------------------------------------------
+
+    def contract_for(self, work_order: WorkOrder) -> Contract | None:
+        """DESIGN.md "Contract matching": contract_id if set, else the account's contract in force on the
+        local date of opened_at (latest start wins)."""
+        if work_order.contract_id is not None:
+            contract = self._contracts_by_id.get(work_order.contract_id)
+            if contract is None:
+                raise InputError(f"work order {work_order.id}: contract_id {work_order.contract_id!r} matches no contract")
+            return contract
+        site_zone = self._site_zone(work_order)
+        found = None
+        for contract in self._contracts_by_account.get(work_order.account_id, ()):
+            tz = self._zone_of(contract, site_zone) or "UTC"
+            day = work_order.opened_at.astimezone(zone(tz)).date()
+            if contract.starts_on <= day <= contract.ends_on:
+                found = contract  # sorted by start: the last match has the latest start
+        return found
+
+    # -- the stream -------------------------------------------------------------------------------
+
+    def evaluate(self, work_orders: Iterable[WorkOrder]) -> Iterator[Finding]:
+        """Findings of every work order in the window as they stream past, then the asset and contract
+        findings. `work_orders` must be ordered by (opened_at, id) and cover `read_window()`."""
+        as_of = self.as_of
+        for work_order in work_orders:
+            if work_order.state == "cancelled" or work_order.opened_at > as_of:
+                continue
+            self._remember(work_order)
+            if self.since <= work_order.opened_at < self.until:
+                self._active_accounts.add(work_order.account_id)
+                yield from self._work_order_findings(work_order)
+        yield from self._later_findings()
+
+    def _remember(self, work_order: WorkOrder) -> None:
+        if work_order.kind == "preventive" and work_order.asset_id in self._pm:
+            resolved = work_order.resolved_at
+            if resolved is not None and resolved <= self.as_of:
+                self._history[work_order.asset_id].completions.append((resolved, work_order.id))
+        if self._is_open_at_as_of(work_order):
+            self._open_at_as_of.append(work_order)
+
+    def _is_open_at_as_of(self, work_order: WorkOrder) -> bool:
+        if work_order.state == "open":
+            return True
+        ended = work_order.closed_at or work_order.resolved_at
+        return ended is not None and ended > self.as_of
+
+    def _work_order_findings(self, work_order: WorkOrder) -> list[Finding]:
+        contract = self.contract_for(work_order)
+        findings: list[Finding] = []
+        if contract is None:
+            if "coverage" in self.kinds:
+                findings.append(self._not_covered(work_order))
+        else:
+            for promise in contract.promises:
+                if promise.kind not in self.kinds or not promise.applies_to(work_order.priority, work_order.kind):
+                    continue
+                if promise.kind in ("response", "resolution"):
+                    findings.append(self._deadline(work_order, contract, promise))
+                elif promise.kind == "arrival":
+                    findings.extend(self._arrival(work_order, visit, promise)
+                                    for visit in work_order.visits if visit.window_end is not None)  # fmt: skip
+        findings.sort(key=lambda f: (f.rule, f.subject.id, f.promise_id or ""))
+        for finding in findings:
+            self._count(finding)
+        return findings
+
+    def _count(self, finding: Finding) -> None:
+        counts = self.summary_counts[(finding.account_id or "", finding.rule)]
+        counts["evaluated"] += 1
+        counts[finding.status] += 1
+
+    # -- rules ------------------------------------------------------------------------------------
+
+    def _pauses(self, work_order: WorkOrder, promise: Promise) -> list[tuple[datetime, datetime]]:
+        if not promise.pausable:
+            return []
+        as_of = self.as_of
+        return [(p.start, min(p.end or as_of, as_of)) for p in work_order.pauses if p.start < as_of]
+
+    def _happened(self, moment: datetime | None) -> datetime | None:
+        return moment if moment is not None and moment <= self.as_of else None
+
+    def _deadline(self, work_order: WorkOrder, contract: Contract, promise: Promise) -> Finding:
+        clock = self.clock(contract, promise)
+        pauses = self._pauses(work_order, promise)
+        assert promise.target is not None
+        due = clock.add(work_order.opened_at, promise.target, pauses)
+        resolved = self._happened(work_order.resolved_at)
+        if promise.kind == "response":
+            arrivals = [a for v in work_order.visits if (a := self._happened(v.arrived_at)) is not None]
+            candidates = [*arrivals, *([resolved] if resolved else [])]
+            actual = min(candidates) if candidates else None
+        else:
+            actual = resolved
+        finding = self._timed(promise.kind, work_order, promise, clock, pauses, due, actual, promise.target)
+        finding.message = self._deadline_message(work_order, contract, promise, finding, due)
+        finding.evidence = [_work_order_evidence(work_order)]
+        return finding
+
+    def _timed(self, rule: str, work_order: WorkOrder | None, promise: Promise, clock: BusinessClock,
+               pauses: list[tuple[datetime, datetime]], due: datetime, actual: datetime | None,
+               target: timedelta) -> Finding:  # fmt: skip
+        """met / breached / pending / at_risk of a deadline, with minutes in the promise's clock."""
+        late_by = remaining = None
+        if actual is not None:
+            status = "met" if actual <= due else "breached"
+            if status == "breached":
+                late_by = minutes_up(clock.elapsed(due, actual, pauses))
+        elif self.as_of > due:
+            status = "breached"
+            late_by = minutes_up(clock.elapsed(due, self.as_of, pauses))
+        else:
+            left = clock.elapsed(self.as_of, due, pauses)
+            remaining = minutes_down(left)
+            status = "at_risk" if left * AT_RISK_SHARE < target else "pending"
+        priority = work_order.priority if work_order else None
+        return Finding(
+            rule=rule, status=status, severity=severity(rule, status, priority),
+            subject=Subject("work_order", work_order.id) if work_order else Subject("asset", ""),
+            account_id=work_order.account_id if work_order else None,
+            work_order_id=work_order.id if work_order else None, promise_id=promise.id, due_at=due,
+            actual_at=actual, late_by_minutes=late_by, remaining_minutes=remaining, clock=promise.clock,
+        )  # fmt: skip
+
+    def _deadline_message(self, work_order: WorkOrder, contract: Contract, promise: Promise, finding: Finding,
+                          due: datetime) -> str:  # fmt: skip
+        name = f"{work_order.number or work_order.id}" + (f" ({work_order.priority})" if work_order.priority else "")
+        what = {"response": "on site or resolved", "resolution": "resolved"}[promise.kind]
+        target = f"{_hours(promise.target or timedelta(0))} {promise.clock}"
+        when = _local(due, self._zone_of(contract, self._site_zone(work_order)))
+        unit = "business minutes" if promise.clock == "business" else "minutes"
+        if finding.status == "met":
+            return f"{name} was {what} within its {target} {promise.kind} target (due {when})."
+        if finding.status == "breached" and finding.actual_at is not None:
+            return f"{name} was {what} {finding.late_by_minutes} {unit} after its {target} {promise.kind} deadline ({when})."
+        if finding.status == "breached":
+            return f"{name} is still not {what}, {finding.late_by_minutes} {unit} past its {target} {promise.kind} deadline ({when})."
+        return f"{name} must be {what} by {when}: {finding.remaining_minutes} {unit} left of its {target} {promise.kind} target."
+
+    def _arrival(self, work_order: WorkOrder, visit: Visit, promise: Promise) -> Finding:
+        assert visit.window_end is not None
+        due = visit.window_end + promise.grace
+        arrived = self._happened(visit.arrived_at)
+        late_by = remaining = None
+        tz = self._site_zone(work_order)
+        window = f"{_local(visit.window_start, tz)[:16]}-" if visit.window_start else "by "
+        window += _local(visit.window_end, tz)[11:]
+        who = visit.technician or "the technician"
+        if arrived is not None and arrived <= due:
+            status = "met"
+            early = visit.window_start is not None and arrived < visit.window_start
+            message = f"{who} arrived {'early, ' if early else ''}at {_local(arrived, tz)[11:16]} for the window {window}."
+        elif arrived is not None:
+            status, late_by = "breached", minutes_up(arrived - due)
+            message = f"{who} arrived {late_by} minutes after the window {window} and its grace."
+        elif self.as_of > due:
+            status = "breached"
+            message = f"No arrival recorded for the window {window}: a no-show."
+        else:
+            status, remaining = "pending", minutes_down(due - self.as_of)
+            message = f"{who} is booked for the window {window}."
+        return Finding(
+            rule="arrival", status=status, severity=severity("arrival", status, late_by=late_by),
+            account_id=work_order.account_id, subject=Subject("visit", visit.id), work_order_id=work_order.id,
+            promise_id=promise.id, due_at=due, actual_at=arrived, late_by_minutes=late_by,
+            remaining_minutes=remaining, clock="wall", message=f"{work_order.number or work_order.id}: {message}",
+            evidence=[{"visit_id": visit.id, "technician": visit.technician, "window_start": visit.window_start,
+                       "window_end": visit.window_end, "arrived_at": arrived, "grace": promise.grace}],
+        )  # fmt: skip
+
+    def _not_covered(self, work_order: WorkOrder) -> Finding:
+        return Finding(
+            rule="coverage", status="not_covered", severity="low", account_id=work_order.account_id,
+            subject=Subject("work_order", work_order.id), work_order_id=work_order.id,
+            message=f"{work_order.number or work_order.id} was opened when the account had no contract in force.",
+            evidence=[_work_order_evidence(work_order)],
+        )  # fmt: skip
+
+    # -- asset and contract findings ----------------------------------------------------------------
+
+    def _later_findings(self) -> Iterator[Finding]:
+        findings: list[Finding] = []
+        open_pm: dict[str, Finding] = {}
+        if "pm_interval" in self.kinds or "pm_due_on_site" in self.kinds:
+            for asset_id in sorted(self._pm):
+                for finding, is_open in self._pm_findings(asset_id):
+                    if is_open:
+                        open_pm[asset_id] = finding
+                    if "pm_interval" in self.kinds and (is_open or self.since <= finding.due_at < self.until):
+                        findings.append(finding)
+                        self._count(finding)
+        if "pm_due_on_site" in self.kinds:
+            findings.extend(self._pm_due_on_site(open_pm))
+        if "contract_ending" in self.kinds:
+            findings.extend(self._contract_ending())
+        far_future = datetime.max.replace(tzinfo=UTC)
+        findings.sort(key=lambda f: (f.due_at is None, f.due_at or far_future, f.rule, f.subject.id))
+        yield from findings
+
+    def _pm_findings(self, asset_id: str) -> Iterator[tuple[Finding, bool]]:
+        """(finding, is_open_interval) for each completed PM interval of the asset and the open one."""
+        contract, promise = self._pm[asset_id]
+        asset = self.assets[asset_id]
+        assert promise.target is not None
+        clock = self.clock(contract, promise)
+        site_zone = asset.site.timezone if asset.site else None
+        anchor = self._instant(contract.starts_on, contract, site_zone)
+        if asset.installed_on is not None:
+            anchor = max(anchor, self._instant(asset.installed_on, contract, site_zone))
+        lapse = self._instant(contract.ends_on + timedelta(days=1), contract, site_zone)
+        due = clock.add(anchor, promise.target)
+        for completed, work_order_id in sorted(self._history[asset_id].completions):
+            if completed < anchor:
+                continue
+            if due > lapse:
+                return
+            finding = self._timed("pm_interval", None, promise, clock, [], due, completed, promise.target)
+            yield self._as_pm(finding, asset, work_order_id, due), False
+            anchor, due = completed, clock.add(completed, promise.target)
+        if due <= lapse:
+            finding = self._timed("pm_interval", None, promise, clock, [], due, None, promise.target)
+            yield self._as_pm(finding, asset, None, due), True
+
+    def _as_pm(self, finding: Finding, asset: Asset, work_order_id: str | None, due: datetime) -> Finding:
+        finding.subject = Subject("asset", asset.id)
+        finding.account_id = asset.account_id
+        finding.work_order_id = work_order_id
+        finding.severity = severity("pm_interval", finding.status)
+        tz = asset.site.timezone if asset.site else None
+        name = asset.name or asset.id
+        if finding.status == "met":
+            finding.message = f"Preventive maintenance of {name} was done before it fell due ({_local(due, tz)})."
+        elif finding.status == "breached" and finding.actual_at is not None:
+            finding.message = f"Preventive maintenance of {name} was done {finding.late_by_minutes} minutes late (due {_local(due, tz)})."
+        elif finding.status == "breached":
+            finding.message = f"Preventive maintenance of {name} is overdue since {_local(due, tz)}."
+        else:
+            finding.message = f"Preventive maintenance of {name} is due by {_local(due, tz)}."
+        finding.evidence = [{"asset_id": asset.id, "model": asset.model, "serial": asset.serial,
+                             "completed_by_work_order_id": work_order_id}]  # fmt: skip
+        return finding
+
+    def _pm_due_on_site(self, open_pm: dict[str, Finding]) -> Iterator[Finding]:
+        for asset_id, pm in open_pm.items():
+            assert pm.due_at is not None
+            if not (self.as_of <= pm.due_at <= self.as_of + PM_ON_SITE_HORIZON):
+                continue
+            asset = self.assets[asset_id]
+            here = [w for w in self._open_at_as_of if self._same_site(w, asset)
+                    and not (w.asset_id == asset_id and w.kind == "preventive")]  # fmt: skip
+            if not here:
+                continue
+            job = here[0]
+            tz = asset.site.timezone if asset.site else None
+            yield Finding(
+                rule="pm_due_on_site", status="flagged", severity="low", account_id=asset.account_id,
+                subject=Subject("asset", asset_id), work_order_id=job.id, promise_id=pm.promise_id, due_at=pm.due_at,
+                remaining_minutes=minutes_down(pm.due_at - self.as_of), clock="wall",
+                message=(f"Preventive maintenance of {asset.name or asset_id} falls due {_local(pm.due_at, tz)}, and "
+                         f"{job.number or job.id} is open at the same site: do both on one visit."),
+                evidence=[_work_order_evidence(w) for w in here],
+            )  # fmt: skip
+
+    def _same_site(self, work_order: WorkOrder, asset: Asset) -> bool:
+        site_name = self._site_name(work_order)
+        if site_name and asset.site and asset.site.name:
+            return site_name == asset.site.name
+        return work_order.account_id == asset.account_id
+
+    def _contract_ending(self) -> Iterator[Finding]:
+        for contract in self.contracts:
+            lapse = self._instant(contract.ends_on + timedelta(days=1), contract, None)
+            if not (self.as_of < lapse <= self.as_of + CONTRACT_ENDING_HORIZON):
+                continue
+            if contract.account_id not in self._active_accounts:
+                continue
+            account = self.accounts.get(contract.account_id)
+            name = account.name if account else contract.account_id
+            yield Finding(
+                rule="contract_ending", status="flagged", severity="low", account_id=contract.account_id,
+                subject=Subject("contract", contract.id), due_at=lapse,
+                remaining_minutes=minutes_down(lapse - self.as_of), clock="wall",
+                message=(f"{name}'s contract {contract.number or contract.id} ends on {contract.ends_on} "
+                         f"({(lapse - self.as_of).days} days): time for a renewal conversation."),
+                evidence=[{"contract_id": contract.id, "number": contract.number, "name": contract.name,
+                           "starts_on": contract.starts_on, "ends_on": contract.ends_on}],
+            )  # fmt: skip
+
+    # -- summary ----------------------------------------------------------------------------------
+
+    def summary(self) -> list[dict[str, Any]]:
+        """Per account and rule: evaluations in the window by status, and compliance = met / (met + breached)."""
+        rows = []
+        for (account_id, rule), counts in sorted(self.summary_counts.items()):
+            decided = counts["met"] + counts["breached"]
+            rows.append({
+                "account_id": account_id or None, "rule": rule, "evaluated": counts["evaluated"],
+                "met": counts["met"], "breached": counts["breached"], "at_risk": counts["at_risk"],
+                "pending": counts["pending"], "not_covered": counts["not_covered"],
+                "compliance": round(counts["met"] / decided, 4) if decided else None,
+            })  # fmt: skip
+        return rows
+
+
+def _work_order_evidence(work_order: WorkOrder) -> dict[str, Any]:
+    return {"work_order_id": work_order.id, "number": work_order.number, "priority": work_order.priority,
+            "opened_at": work_order.opened_at, "resolved_at": work_order.resolved_at}  # fmt: skip
+
+
+def shown(finding: Finding, show_all: bool) -> bool:
+    """Whether a finding is shown: breached, at_risk, not_covered and flagged; everything with --all."""
+    return show_all or finding.status in SHOWN_BY_DEFAULT
