@@ -18,9 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from synthetic import generate  # noqa: E402
+from synthetic import generate
 
-from fsmkit.connectors.files import FilesConnector  # noqa: E402
+from fsmkit.connectors.files import FilesConnector
 
 
 def baseline(folder: Path) -> int:
@@ -39,7 +39,7 @@ def through_connector(folder: Path) -> int:
     return count
 
 
-def best_of(function, folder: Path, repeat: int) -> tuple[float, int]:  # noqa: ANN001
+def best_of(function, folder: Path, repeat: int) -> tuple[float, int]:
     times, count = [], 0
     for _ in range(repeat):
         start = time.perf_counter()

@@ -31,37 +31,63 @@ def iso(moment: datetime, zone: ZoneInfo) -> str:
     return moment.astimezone(zone).isoformat()
 
 
-def generate(out: Path, work_orders: int, seed: int = 7, accounts: int = 200, assets_per_account: int = 10) -> None:
+def generate(
+    out: Path, work_orders: int, seed: int = 7, accounts: int = 200, assets_per_account: int = 10
+) -> None:
     """Write accounts, assets, calendars, contracts and `work_orders` work orders to `out`."""
     rng = random.Random(seed)
     out.mkdir(parents=True, exist_ok=True)
     hours = [["08:00", "18:00"]]
     calendars = [
-        {"id": f"cal-{i}", "timezone": zone, "holidays": ["2024-12-25", "2025-01-01", "2025-12-25"],
-         "weekly": {d: hours for d in ("mon", "tue", "wed", "thu", "fri")} | {"sat": [], "sun": []}}
+        {
+            "id": f"cal-{i}",
+            "timezone": zone,
+            "holidays": ["2024-12-25", "2025-01-01", "2025-12-25"],
+            "weekly": {d: hours for d in ("mon", "tue", "wed", "thu", "fri")} | {"sat": [], "sun": []},
+        }
         for i, zone in enumerate(ZONES)
-    ]  # fmt: skip
+    ]
     account_records, asset_records, contract_records = [], [], []
     for a in range(accounts):
         zone = ZONES[a % len(ZONES)]
-        account_records.append({"id": f"acc-{a:05}", "name": f"Customer {a}", "tier": "gold", "timezone": zone})
-        contract_records.append({
-            "id": f"con-{a:05}", "number": f"SC-{a:05}", "account_id": f"acc-{a:05}", "name": "Care",
-            "starts_on": "2024-01-01", "ends_on": "2030-12-31", "calendar_id": f"cal-{a % len(ZONES)}",
-            "promises": [
-                {"id": "resp-p1", "kind": "response", "target": "PT4H", "priorities": ["P1"]},
-                {"id": "resp", "kind": "response", "target": "PT8H", "priorities": ["P2", "P3", "P4"]},
-                {"id": "fix", "kind": "resolution", "target": "PT16H"},
-                {"id": "window", "kind": "arrival", "grace": "PT15M"},
-                {"id": "pm", "kind": "pm_interval", "target": "P90D", "clock": "wall"},
-            ],
-        })  # fmt: skip
+        account_records.append(
+            {"id": f"acc-{a:05}", "name": f"Customer {a}", "tier": "gold", "timezone": zone}
+        )
+        contract_records.append(
+            {
+                "id": f"con-{a:05}",
+                "number": f"SC-{a:05}",
+                "account_id": f"acc-{a:05}",
+                "name": "Care",
+                "starts_on": "2024-01-01",
+                "ends_on": "2030-12-31",
+                "calendar_id": f"cal-{a % len(ZONES)}",
+                "promises": [
+                    {"id": "resp-p1", "kind": "response", "target": "PT4H", "priorities": ["P1"]},
+                    {"id": "resp", "kind": "response", "target": "PT8H", "priorities": ["P2", "P3", "P4"]},
+                    {"id": "fix", "kind": "resolution", "target": "PT16H"},
+                    {"id": "window", "kind": "arrival", "grace": "PT15M"},
+                    {"id": "pm", "kind": "pm_interval", "target": "P90D", "clock": "wall"},
+                ],
+            }
+        )
         for s in range(assets_per_account):
-            asset_records.append({
-                "id": f"ast-{a:05}-{s:02}", "account_id": f"acc-{a:05}", "model": MODELS[(a + s) % len(MODELS)],
-                "serial": f"SN{a:05}{s:02}", "installed_on": "2022-06-01", "contract_id": f"con-{a:05}",
-                "site": {"name": f"Site {a}-{s % 3}", "address": None, "timezone": zone, "access_notes": None},
-            })  # fmt: skip
+            asset_records.append(
+                {
+                    "id": f"ast-{a:05}-{s:02}",
+                    "account_id": f"acc-{a:05}",
+                    "model": MODELS[(a + s) % len(MODELS)],
+                    "serial": f"SN{a:05}{s:02}",
+                    "installed_on": "2022-06-01",
+                    "contract_id": f"con-{a:05}",
+                    "site": {
+                        "name": f"Site {a}-{s % 3}",
+                        "address": None,
+                        "timezone": zone,
+                        "access_notes": None,
+                    },
+                }
+            )
     step = timedelta(days=730) / max(work_orders, 1)
     records = []
     for n in range(work_orders):
@@ -74,30 +100,53 @@ def generate(out: Path, work_orders: int, seed: int = 7, accounts: int = 200, as
         for v in range(rng.choice([1, 1, 1, 2, 3])):
             window_end = moment + timedelta(hours=2)
             arrived = moment + timedelta(minutes=rng.uniform(-20, 150))
-            visits.append({
-                "id": f"v-{n:07}-{v}", "technician": rng.choice(TECHS), "window_start": iso(moment, zone),
-                "window_end": iso(window_end, zone), "arrived_at": iso(arrived, zone),
-                "departed_at": iso(arrived + timedelta(minutes=rng.uniform(20, 180)), zone),
-                "outcome": "parts_needed" if v == 0 else "fixed", "notes": None,
-            })  # fmt: skip
+            visits.append(
+                {
+                    "id": f"v-{n:07}-{v}",
+                    "technician": rng.choice(TECHS),
+                    "window_start": iso(moment, zone),
+                    "window_end": iso(window_end, zone),
+                    "arrived_at": iso(arrived, zone),
+                    "departed_at": iso(arrived + timedelta(minutes=rng.uniform(20, 180)), zone),
+                    "outcome": "parts_needed" if v == 0 else "fixed",
+                    "notes": None,
+                }
+            )
             moment += timedelta(days=rng.uniform(1, 4))
         resolved = moment
         pauses = []
         if rng.random() < 0.3:
             pause_start = opened + timedelta(hours=rng.uniform(2, 20))
-            pauses.append({"start": iso(pause_start, zone), "end": iso(pause_start + timedelta(hours=rng.uniform(1, 40)), zone),
-                           "reason": "Awaiting Parts"})  # fmt: skip
-        records.append({
-            "id": f"wo-{n:08}", "number": f"WO{n:08}", "account_id": f"acc-{a:05}",
-            "asset_id": f"ast-{a:05}-{rng.randrange(assets_per_account):02}", "contract_id": f"con-{a:05}",
-            "site": None, "kind": kind, "priority": rng.choice(["P1", "P2", "P2", "P3", "P3", "P4"]),
-            "state": "closed", "status": "Closed Complete", "summary": "Unit not cooling",
-            "description": "Case temperature above set point; alarm raised by the controller.",
-            "opened_at": iso(opened, zone), "resolved_at": iso(resolved, zone), "closed_at": iso(resolved, zone),
-            "pauses": pauses, "visits": visits,
-            "failure_code": rng.choice(CODES) if kind == "corrective" else None,
-            "resolution_code": "REPAIRED" if kind == "corrective" else None,
-        })  # fmt: skip
+            pauses.append(
+                {
+                    "start": iso(pause_start, zone),
+                    "end": iso(pause_start + timedelta(hours=rng.uniform(1, 40)), zone),
+                    "reason": "Awaiting Parts",
+                }
+            )
+        records.append(
+            {
+                "id": f"wo-{n:08}",
+                "number": f"WO{n:08}",
+                "account_id": f"acc-{a:05}",
+                "asset_id": f"ast-{a:05}-{rng.randrange(assets_per_account):02}",
+                "contract_id": f"con-{a:05}",
+                "site": None,
+                "kind": kind,
+                "priority": rng.choice(["P1", "P2", "P2", "P3", "P3", "P4"]),
+                "state": "closed",
+                "status": "Closed Complete",
+                "summary": "Unit not cooling",
+                "description": "Case temperature above set point; alarm raised by the controller.",
+                "opened_at": iso(opened, zone),
+                "resolved_at": iso(resolved, zone),
+                "closed_at": iso(resolved, zone),
+                "pauses": pauses,
+                "visits": visits,
+                "failure_code": rng.choice(CODES) if kind == "corrective" else None,
+                "resolution_code": "REPAIRED" if kind == "corrective" else None,
+            }
+        )
     write(out / "accounts.jsonl", account_records)
     write(out / "assets.jsonl", asset_records)
     write(out / "calendars.jsonl", calendars)

@@ -45,8 +45,12 @@ def severity(rule: str, status: str, priority: str | None = None, late_by: int |
     if status == "at_risk":
         return "medium"
     if status in ("not_covered", "flagged"):
-        return {"model_defect_suspect": "critical", "repeat_failure": "high", "repeat_account": "high",
-                "callback": "medium"}.get(rule, "low")  # fmt: skip
+        return {
+            "model_defect_suspect": "critical",
+            "repeat_failure": "high",
+            "repeat_account": "high",
+            "callback": "medium",
+        }.get(rule, "low")
     if rule in ("response", "resolution"):
         return {"P1": "critical", "P2": "high"}.get(priority or "", "medium")
     if rule == "arrival":
@@ -64,13 +68,16 @@ def minutes_down(span: timedelta) -> int:
     return max(0, span // MINUTE)
 
 
-def _hours(span: timedelta) -> str:
-    minutes = int(span / MINUTE)
-    if minutes % 1440 == 0 and minutes >= 1440 * 7:
-        return f"{minutes // 1440} days"
-    if minutes % 60 == 0:
-        return f"{minutes // 60} hour{'s' if minutes != 60 else ''}"
-    return f"{minutes} minutes"
+def amount(minutes: int, clock: str) -> str:
+    """Minutes in words for a message: "45 business minutes", "6 hours 53 min", "12 days 3 h"."""
+    unit = "business " if clock == "business" else ""
+    if minutes < 120:
+        return f"{minutes} {unit}minute{'' if minutes == 1 else 's'}"
+    hours, rest = divmod(minutes, 60)
+    if clock == "wall" and hours >= 48:
+        days, hours = divmod(hours, 24)
+        return f"{days} days" + (f" {hours} h" if hours else "")
+    return f"{hours} {unit}hours" + (f" {rest} min" if rest else "")
 
 
 def _local(moment: datetime, tz: str | None) -> str:
@@ -144,20 +151,28 @@ class Audit:
         if contract.calendar_id is None:
             raise InputError(
                 f"contract {contract.id}: promise {promise.id} counts business time but the contract has no "
-                "calendar; set calendar_id (or use clock = \"wall\")"
+                'calendar; set calendar_id (or use clock = "wall")'
             )
         if contract.calendar_id not in self._clocks:
             if contract.calendar_id not in self.calendars:
-                raise InputError(f"contract {contract.id}: calendar_id {contract.calendar_id!r} matches no calendar")
-            self._clocks[contract.calendar_id] = BusinessClock.from_calendar(self.calendars[contract.calendar_id])
+                raise InputError(
+                    f"contract {contract.id}: calendar_id {contract.calendar_id!r} matches no calendar"
+                )
+            self._clocks[contract.calendar_id] = BusinessClock.from_calendar(
+                self.calendars[contract.calendar_id]
+            )
         return self._clocks[contract.calendar_id]
 
     def _site_zone(self, work_order: WorkOrder) -> str | None:
-        site = work_order.site or (self.assets[work_order.asset_id].site if work_order.asset_id in self.assets else None)
+        site = work_order.site or (
+            self.assets[work_order.asset_id].site if work_order.asset_id in self.assets else None
+        )
         return site.timezone if site else None
 
     def _site_name(self, work_order: WorkOrder) -> str | None:
-        site = work_order.site or (self.assets[work_order.asset_id].site if work_order.asset_id in self.assets else None)
+        site = work_order.site or (
+            self.assets[work_order.asset_id].site if work_order.asset_id in self.assets else None
+        )
         return site.name if site else None
 
     # -- contract matching ------------------------------------------------------------------------
@@ -168,7 +183,9 @@ class Audit:
         if work_order.contract_id is not None:
             contract = self._contracts_by_id.get(work_order.contract_id)
             if contract is None:
-                raise InputError(f"work order {work_order.id}: contract_id {work_order.contract_id!r} matches no contract")
+                raise InputError(
+                    f"work order {work_order.id}: contract_id {work_order.contract_id!r} matches no contract"
+                )
             return contract
         site_zone = self._site_zone(work_order)
         found = None
@@ -216,13 +233,18 @@ class Audit:
                 findings.append(self._not_covered(work_order))
         else:
             for promise in contract.promises:
-                if promise.kind not in self.kinds or not promise.applies_to(work_order.priority, work_order.kind):
+                if promise.kind not in self.kinds or not promise.applies_to(
+                    work_order.priority, work_order.kind
+                ):
                     continue
                 if promise.kind in ("response", "resolution"):
                     findings.append(self._deadline(work_order, contract, promise))
                 elif promise.kind == "arrival":
-                    findings.extend(self._arrival(work_order, visit, promise)
-                                    for visit in work_order.visits if visit.window_end is not None)  # fmt: skip
+                    findings.extend(
+                        self._arrival(work_order, visit, promise)
+                        for visit in work_order.visits
+                        if visit.window_end is not None
+                    )
         findings.sort(key=lambda f: (f.rule, f.subject.id, f.promise_id or ""))
         for finding in findings:
             self._count(finding)
@@ -261,9 +283,17 @@ class Audit:
         finding.evidence = [_work_order_evidence(work_order)]
         return finding
 
-    def _timed(self, rule: str, work_order: WorkOrder | None, promise: Promise, clock: BusinessClock,
-               pauses: list[tuple[datetime, datetime]], due: datetime, actual: datetime | None,
-               target: timedelta) -> Finding:  # fmt: skip
+    def _timed(
+        self,
+        rule: str,
+        work_order: WorkOrder | None,
+        promise: Promise,
+        clock: BusinessClock,
+        pauses: list[tuple[datetime, datetime]],
+        due: datetime,
+        actual: datetime | None,
+        target: timedelta,
+    ) -> Finding:
         """met / breached / pending / at_risk of a deadline, with minutes in the promise's clock."""
         late_by = remaining = None
         if actual is not None:
@@ -279,27 +309,39 @@ class Audit:
             status = "at_risk" if left * AT_RISK_SHARE < target else "pending"
         priority = work_order.priority if work_order else None
         return Finding(
-            rule=rule, status=status, severity=severity(rule, status, priority),
+            rule=rule,
+            status=status,
+            severity=severity(rule, status, priority),
             subject=Subject("work_order", work_order.id) if work_order else Subject("asset", ""),
             account_id=work_order.account_id if work_order else None,
-            work_order_id=work_order.id if work_order else None, promise_id=promise.id, due_at=due,
-            actual_at=actual, late_by_minutes=late_by, remaining_minutes=remaining, clock=promise.clock,
-        )  # fmt: skip
+            work_order_id=work_order.id if work_order else None,
+            promise_id=promise.id,
+            due_at=due,
+            actual_at=actual,
+            late_by_minutes=late_by,
+            remaining_minutes=remaining,
+            clock=promise.clock,
+        )
 
-    def _deadline_message(self, work_order: WorkOrder, contract: Contract, promise: Promise, finding: Finding,
-                          due: datetime) -> str:  # fmt: skip
-        name = f"{work_order.number or work_order.id}" + (f" ({work_order.priority})" if work_order.priority else "")
+    def _deadline_message(
+        self, work_order: WorkOrder, contract: Contract, promise: Promise, finding: Finding, due: datetime
+    ) -> str:
+        name = f"{work_order.number or work_order.id}" + (
+            f" ({work_order.priority})" if work_order.priority else ""
+        )
         what = {"response": "on site or resolved", "resolution": "resolved"}[promise.kind]
-        target = f"{_hours(promise.target or timedelta(0))} {promise.clock}"
+        target = amount(int((promise.target or timedelta(0)) / MINUTE), promise.clock)
         when = _local(due, self._zone_of(contract, self._site_zone(work_order)))
-        unit = "business minutes" if promise.clock == "business" else "minutes"
+        late = amount(finding.late_by_minutes or 0, promise.clock)
+        left = amount(finding.remaining_minutes or 0, promise.clock)
+        deadline = f"{promise.kind} deadline of {target} ({when})"
         if finding.status == "met":
-            return f"{name} was {what} within its {target} {promise.kind} target (due {when})."
+            return f"{name} was {what} before its {deadline}."
         if finding.status == "breached" and finding.actual_at is not None:
-            return f"{name} was {what} {finding.late_by_minutes} {unit} after its {target} {promise.kind} deadline ({when})."
+            return f"{name} was {what} {late} after its {deadline}."
         if finding.status == "breached":
-            return f"{name} is still not {what}, {finding.late_by_minutes} {unit} past its {target} {promise.kind} deadline ({when})."
-        return f"{name} must be {what} by {when}: {finding.remaining_minutes} {unit} left of its {target} {promise.kind} target."
+            return f"{name} is still not {what}, {late} past its {deadline}."
+        return f"{name} must be {what} within {left}, by its {deadline}."
 
     def _arrival(self, work_order: WorkOrder, visit: Visit, promise: Promise) -> Finding:
         assert visit.window_end is not None
@@ -313,10 +355,11 @@ class Audit:
         if arrived is not None and arrived <= due:
             status = "met"
             early = visit.window_start is not None and arrived < visit.window_start
-            message = f"{who} arrived {'early, ' if early else ''}at {_local(arrived, tz)[11:16]} for the window {window}."
+            when = _local(arrived, tz)[11:16]
+            message = f"{who} arrived {'early, ' if early else ''}at {when} for the window {window}."
         elif arrived is not None:
             status, late_by = "breached", minutes_up(arrived - due)
-            message = f"{who} arrived {late_by} minutes after the window {window} and its grace."
+            message = f"{who} arrived {amount(late_by, 'wall')} after the window {window} and its grace."
         elif self.as_of > due:
             status = "breached"
             message = f"No arrival recorded for the window {window}: a no-show."
@@ -324,21 +367,42 @@ class Audit:
             status, remaining = "pending", minutes_down(due - self.as_of)
             message = f"{who} is booked for the window {window}."
         return Finding(
-            rule="arrival", status=status, severity=severity("arrival", status, late_by=late_by),
-            account_id=work_order.account_id, subject=Subject("visit", visit.id), work_order_id=work_order.id,
-            promise_id=promise.id, due_at=due, actual_at=arrived, late_by_minutes=late_by,
-            remaining_minutes=remaining, clock="wall", message=f"{work_order.number or work_order.id}: {message}",
-            evidence=[{"visit_id": visit.id, "technician": visit.technician, "window_start": visit.window_start,
-                       "window_end": visit.window_end, "arrived_at": arrived, "grace": promise.grace}],
-        )  # fmt: skip
+            rule="arrival",
+            status=status,
+            severity=severity("arrival", status, late_by=late_by),
+            account_id=work_order.account_id,
+            subject=Subject("visit", visit.id),
+            work_order_id=work_order.id,
+            promise_id=promise.id,
+            due_at=due,
+            actual_at=arrived,
+            late_by_minutes=late_by,
+            remaining_minutes=remaining,
+            clock="wall",
+            message=f"{work_order.number or work_order.id}: {message}",
+            evidence=[
+                {
+                    "visit_id": visit.id,
+                    "technician": visit.technician,
+                    "window_start": visit.window_start,
+                    "window_end": visit.window_end,
+                    "arrived_at": arrived,
+                    "grace": promise.grace,
+                }
+            ],
+        )
 
     def _not_covered(self, work_order: WorkOrder) -> Finding:
         return Finding(
-            rule="coverage", status="not_covered", severity="low", account_id=work_order.account_id,
-            subject=Subject("work_order", work_order.id), work_order_id=work_order.id,
-            message=f"{work_order.number or work_order.id} was opened when the account had no contract in force.",
+            rule="coverage",
+            status="not_covered",
+            severity="low",
+            account_id=work_order.account_id,
+            subject=Subject("work_order", work_order.id),
+            work_order_id=work_order.id,
+            message=f"{work_order.number or work_order.id} was opened when its account had no contract in force.",
             evidence=[_work_order_evidence(work_order)],
-        )  # fmt: skip
+        )
 
     # -- asset and contract findings ----------------------------------------------------------------
 
@@ -393,15 +457,26 @@ class Audit:
         tz = asset.site.timezone if asset.site else None
         name = asset.name or asset.id
         if finding.status == "met":
-            finding.message = f"Preventive maintenance of {name} was done before it fell due ({_local(due, tz)})."
+            finding.message = (
+                f"Preventive maintenance of {name} was done before it fell due ({_local(due, tz)})."
+            )
         elif finding.status == "breached" and finding.actual_at is not None:
-            finding.message = f"Preventive maintenance of {name} was done {finding.late_by_minutes} minutes late (due {_local(due, tz)})."
+            late = amount(finding.late_by_minutes or 0, finding.clock or "wall")
+            finding.message = (
+                f"Preventive maintenance of {name} was done {late} late (due {_local(due, tz)})."
+            )
         elif finding.status == "breached":
             finding.message = f"Preventive maintenance of {name} is overdue since {_local(due, tz)}."
         else:
             finding.message = f"Preventive maintenance of {name} is due by {_local(due, tz)}."
-        finding.evidence = [{"asset_id": asset.id, "model": asset.model, "serial": asset.serial,
-                             "completed_by_work_order_id": work_order_id}]  # fmt: skip
+        finding.evidence = [
+            {
+                "asset_id": asset.id,
+                "model": asset.model,
+                "serial": asset.serial,
+                "completed_by_work_order_id": work_order_id,
+            }
+        ]
         return finding
 
     def _pm_due_on_site(self, open_pm: dict[str, Finding]) -> Iterator[Finding]:
@@ -410,20 +485,32 @@ class Audit:
             if not (self.as_of <= pm.due_at <= self.as_of + PM_ON_SITE_HORIZON):
                 continue
             asset = self.assets[asset_id]
-            here = [w for w in self._open_at_as_of if self._same_site(w, asset)
-                    and not (w.asset_id == asset_id and w.kind == "preventive")]  # fmt: skip
+            here = [
+                w
+                for w in self._open_at_as_of
+                if self._same_site(w, asset) and not (w.asset_id == asset_id and w.kind == "preventive")
+            ]
             if not here:
                 continue
             job = here[0]
             tz = asset.site.timezone if asset.site else None
             yield Finding(
-                rule="pm_due_on_site", status="flagged", severity="low", account_id=asset.account_id,
-                subject=Subject("asset", asset_id), work_order_id=job.id, promise_id=pm.promise_id, due_at=pm.due_at,
-                remaining_minutes=minutes_down(pm.due_at - self.as_of), clock="wall",
-                message=(f"Preventive maintenance of {asset.name or asset_id} falls due {_local(pm.due_at, tz)}, and "
-                         f"{job.number or job.id} is open at the same site: do both on one visit."),
+                rule="pm_due_on_site",
+                status="flagged",
+                severity="low",
+                account_id=asset.account_id,
+                subject=Subject("asset", asset_id),
+                work_order_id=job.id,
+                promise_id=pm.promise_id,
+                due_at=pm.due_at,
+                remaining_minutes=minutes_down(pm.due_at - self.as_of),
+                clock="wall",
+                message=(
+                    f"Preventive maintenance of {asset.name or asset_id} falls due {_local(pm.due_at, tz)}, "
+                    f"and {job.number or job.id} is open at the same site: do both on one visit."
+                ),
                 evidence=[_work_order_evidence(w) for w in here],
-            )  # fmt: skip
+            )
 
     def _same_site(self, work_order: WorkOrder, asset: Asset) -> bool:
         site_name = self._site_name(work_order)
@@ -441,34 +528,60 @@ class Audit:
             account = self.accounts.get(contract.account_id)
             name = account.name if account else contract.account_id
             yield Finding(
-                rule="contract_ending", status="flagged", severity="low", account_id=contract.account_id,
-                subject=Subject("contract", contract.id), due_at=lapse,
-                remaining_minutes=minutes_down(lapse - self.as_of), clock="wall",
-                message=(f"{name}'s contract {contract.number or contract.id} ends on {contract.ends_on} "
-                         f"({(lapse - self.as_of).days} days): time for a renewal conversation."),
-                evidence=[{"contract_id": contract.id, "number": contract.number, "name": contract.name,
-                           "starts_on": contract.starts_on, "ends_on": contract.ends_on}],
-            )  # fmt: skip
+                rule="contract_ending",
+                status="flagged",
+                severity="low",
+                account_id=contract.account_id,
+                subject=Subject("contract", contract.id),
+                due_at=lapse,
+                remaining_minutes=minutes_down(lapse - self.as_of),
+                clock="wall",
+                message=(
+                    f"{name}'s contract {contract.number or contract.id} ends on {contract.ends_on}, "
+                    f"in {amount(minutes_down(lapse - self.as_of), 'wall')}: time for a renewal conversation."
+                ),
+                evidence=[
+                    {
+                        "contract_id": contract.id,
+                        "number": contract.number,
+                        "name": contract.name,
+                        "starts_on": contract.starts_on,
+                        "ends_on": contract.ends_on,
+                    }
+                ],
+            )
 
     # -- summary ----------------------------------------------------------------------------------
 
     def summary(self) -> list[dict[str, Any]]:
-        """Per account and rule: evaluations in the window by status, and compliance = met / (met + breached)."""
+        """Per account and rule: evaluations in the window by status; compliance = met / (met + breached)."""
         rows = []
         for (account_id, rule), counts in sorted(self.summary_counts.items()):
             decided = counts["met"] + counts["breached"]
-            rows.append({
-                "account_id": account_id or None, "rule": rule, "evaluated": counts["evaluated"],
-                "met": counts["met"], "breached": counts["breached"], "at_risk": counts["at_risk"],
-                "pending": counts["pending"], "not_covered": counts["not_covered"],
-                "compliance": round(counts["met"] / decided, 4) if decided else None,
-            })  # fmt: skip
+            rows.append(
+                {
+                    "account_id": account_id or None,
+                    "rule": rule,
+                    "evaluated": counts["evaluated"],
+                    "met": counts["met"],
+                    "breached": counts["breached"],
+                    "at_risk": counts["at_risk"],
+                    "pending": counts["pending"],
+                    "not_covered": counts["not_covered"],
+                    "compliance": round(counts["met"] / decided, 4) if decided else None,
+                }
+            )
         return rows
 
 
 def _work_order_evidence(work_order: WorkOrder) -> dict[str, Any]:
-    return {"work_order_id": work_order.id, "number": work_order.number, "priority": work_order.priority,
-            "opened_at": work_order.opened_at, "resolved_at": work_order.resolved_at}  # fmt: skip
+    return {
+        "work_order_id": work_order.id,
+        "number": work_order.number,
+        "priority": work_order.priority,
+        "opened_at": work_order.opened_at,
+        "resolved_at": work_order.resolved_at,
+    }
 
 
 def shown(finding: Finding, show_all: bool) -> bool:

@@ -17,7 +17,9 @@ from fsmkit.cli import cli
 WIDTH = 100
 
 
-def _help(command: click.Command, name: str, parent: click.Context | None = None) -> tuple[str, click.Context]:
+def _help(
+    command: click.Command, name: str, parent: click.Context | None = None
+) -> tuple[str, click.Context]:
     settings = cli.context_settings if parent is None else {}
     context = click.Context(
         command, info_name=name, parent=parent, terminal_width=WIDTH, max_content_width=WIDTH, **settings
@@ -31,7 +33,8 @@ def render() -> str:
     parts = [
         "# fsmkit command-line reference",
         "",
-        "Generated from `--help` by `python -m fsmkit.cli_reference docs/cli-reference.md`; do not edit by hand.",
+        "Generated from `--help` by `python -m fsmkit.cli_reference docs/cli-reference.md`; "
+        "do not edit by hand.",
         "",
         "## fsmkit",
         "",

@@ -22,9 +22,22 @@ from typing import Any
 
 ANNOTATIONS = {"title", "description", "examples", "$schema", "$id", "$defs", "$comment", "default"}
 SUPPORTED = ANNOTATIONS | {
-    "type", "enum", "required", "properties", "additionalProperties", "items", "minItems", "maxItems",
-    "minLength", "maxLength", "pattern", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
-}  # fmt: skip
+    "type",
+    "enum",
+    "required",
+    "properties",
+    "additionalProperties",
+    "items",
+    "minItems",
+    "maxItems",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+}
 
 # JSON types as Python checks: bool is not a number, and a float with no fraction is an integer.
 _TYPE_CHECKS = {
@@ -92,7 +105,10 @@ class _Compiler:
             raise ValueError("enum of values other than strings and null is not supported")
         # Strings and null only: no 1 == True surprises; the type test first keeps dicts out of the set.
         members = self.constant(frozenset(values))
-        self.emit(depth, f"if not ({var} is None or isinstance({var}, str)) or {var} not in {members}: raise Invalid")
+        self.emit(
+            depth,
+            f"if not ({var} is None or isinstance({var}, str)) or {var} not in {members}: raise Invalid",
+        )
 
     def strings(self, schema: dict[str, Any], var: str, depth: int, is_string: bool) -> None:
         checks = []

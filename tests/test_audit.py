@@ -27,13 +27,32 @@ def z(text: str) -> datetime:
     return datetime.fromisoformat(text).astimezone(UTC)
 
 
-def audit(work_orders: list[dict], as_of: str, *, contracts: list[dict] | None = None, assets: list[dict] | None = None,
-          since: str = "2026-01-01T00:00:00Z", until: str | None = None, kinds: tuple[str, ...] | None = None):
+def audit(
+    work_orders: list[dict],
+    as_of: str,
+    *,
+    contracts: list[dict] | None = None,
+    assets: list[dict] | None = None,
+    since: str = "2026-01-01T00:00:00Z",
+    until: str | None = None,
+    kinds: tuple[str, ...] | None = None,
+):
     engine = Audit(
-        as_of=z(as_of), since=z(since), until=z(until or as_of),
-        accounts={"acc-1": parse_account(builders.account()), "acc-2": parse_account(builders.account(id="acc-2", name="Hotel Adler"))},
-        assets={a["id"]: parse_asset(a) for a in (assets if assets is not None else [builders.asset(contract_id=None)])},
-        contracts=[parse_contract(c) for c in (contracts if contracts is not None else [builders.contract(promises=PROMISES)])],
+        as_of=z(as_of),
+        since=z(since),
+        until=z(until or as_of),
+        accounts={
+            "acc-1": parse_account(builders.account()),
+            "acc-2": parse_account(builders.account(id="acc-2", name="Hotel Adler")),
+        },
+        assets={
+            a["id"]: parse_asset(a)
+            for a in (assets if assets is not None else [builders.asset(contract_id=None)])
+        },
+        contracts=[
+            parse_contract(c)
+            for c in (contracts if contracts is not None else [builders.contract(promises=PROMISES)])
+        ],
         calendars={"cal-berlin": parse_calendar(builders.calendar())},
         **({"kinds": kinds} if kinds else {}),
     )
@@ -55,15 +74,23 @@ def one(findings: list, rule: str):
 
 
 def test_response_met_by_arrival() -> None:
-    w = wo(opened_at=f"2026-03-02T09:15:00{CET}", visits=[builders.visit(arrived_at=f"2026-03-02T10:20:00{CET}")])
+    w = wo(
+        opened_at=f"2026-03-02T09:15:00{CET}", visits=[builders.visit(arrived_at=f"2026-03-02T10:20:00{CET}")]
+    )
     f = one(audit([w], "2026-03-05T12:00:00Z")[0], "response")
-    assert (f.status, f.due_at, f.actual_at) == ("met", z(f"2026-03-02T13:15:00{CET}"), z(f"2026-03-02T10:20:00{CET}"))
+    assert (f.status, f.due_at, f.actual_at) == (
+        "met",
+        z(f"2026-03-02T13:15:00{CET}"),
+        z(f"2026-03-02T10:20:00{CET}"),
+    )
     assert (f.late_by_minutes, f.remaining_minutes, f.severity, f.clock) == (None, None, None, "business")
 
 
 def test_response_breached_counts_business_minutes_late() -> None:
     # Due Mon 13:15; arrived Tue 08:30: 4h45 of Monday's open time (13:15-18:00) + 30 min Tuesday = 315 min.
-    w = wo(opened_at=f"2026-03-02T09:15:00{CET}", visits=[builders.visit(arrived_at=f"2026-03-03T08:30:00{CET}")])
+    w = wo(
+        opened_at=f"2026-03-02T09:15:00{CET}", visits=[builders.visit(arrived_at=f"2026-03-03T08:30:00{CET}")]
+    )
     f = one(audit([w], "2026-03-05T12:00:00Z")[0], "response")
     assert (f.status, f.late_by_minutes, f.severity) == ("breached", 315, "critical")
 
@@ -98,7 +125,9 @@ def test_response_unanswered_past_due_is_breached_until_as_of() -> None:
 
 
 def test_arrival_after_as_of_has_not_happened_yet() -> None:
-    w = wo(opened_at=f"2026-03-02T09:15:00{CET}", visits=[builders.visit(arrived_at=f"2026-03-02T12:00:00{CET}")])
+    w = wo(
+        opened_at=f"2026-03-02T09:15:00{CET}", visits=[builders.visit(arrived_at=f"2026-03-02T12:00:00{CET}")]
+    )
     f = one(audit([w], f"2026-03-02T11:00:00{CET}", kinds=("response",))[0], "response")
     assert (f.status, f.actual_at, f.remaining_minutes) == ("pending", None, 135)
 
@@ -119,9 +148,19 @@ def test_resolution_honours_pauses_in_business_time() -> None:
     # needs 2h15 more: due Tue 11:15.
     pauses = [{"start": f"2026-03-02T10:00:00{CET}", "end": f"2026-03-02T12:00:00{CET}", "reason": "Awaiting Parts"},
               {"start": f"2026-03-02T17:00:00{CET}", "end": f"2026-03-03T09:00:00{CET}", "reason": "Awaiting Customer"}]  # fmt: skip
-    w = wo(opened_at=f"2026-03-02T09:15:00{CET}", pauses=pauses, resolved_at=f"2026-03-03T11:20:00{CET}", state="closed")
+    w = wo(
+        opened_at=f"2026-03-02T09:15:00{CET}",
+        pauses=pauses,
+        resolved_at=f"2026-03-03T11:20:00{CET}",
+        state="closed",
+    )
     f = one(audit([w], "2026-03-10T00:00:00Z")[0], "resolution")
-    assert (f.status, f.due_at, f.late_by_minutes, f.severity) == ("breached", z(f"2026-03-03T11:15:00{CET}"), 5, "critical")
+    assert (f.status, f.due_at, f.late_by_minutes, f.severity) == (
+        "breached",
+        z(f"2026-03-03T11:15:00{CET}"),
+        5,
+        "critical",
+    )
 
 
 def test_running_pause_runs_to_as_of() -> None:
@@ -144,19 +183,38 @@ def test_running_pause_runs_to_as_of() -> None:
 )  # fmt: skip
 def test_arrival_window_with_grace(arrived: str, status: str, late_by: int | None, sev: str | None) -> None:
     visit = builders.visit(arrived_at=f"2026-03-02T{arrived}:00{CET}")  # window 10:00-12:00, grace 15 min
-    f = one(audit([wo(opened_at=f"2026-03-02T09:15:00{CET}", visits=[visit])], "2026-03-10T00:00:00Z")[0], "arrival")
+    f = one(
+        audit([wo(opened_at=f"2026-03-02T09:15:00{CET}", visits=[visit])], "2026-03-10T00:00:00Z")[0],
+        "arrival",
+    )
     assert (f.status, f.late_by_minutes, f.severity, f.clock) == (status, late_by, sev, "wall")
-    assert (f.subject.type, f.subject.id, f.work_order_id, f.due_at) == ("visit", "v-1", "wo-1", z(f"2026-03-02T12:15:00{CET}"))
+    assert (f.subject.type, f.subject.id, f.work_order_id, f.due_at) == (
+        "visit",
+        "v-1",
+        "wo-1",
+        z(f"2026-03-02T12:15:00{CET}"),
+    )
     if arrived == "09:50":
         assert "arrived early" in f.message
 
 
 def test_arrival_no_show_and_pending() -> None:
     visit = builders.visit(arrived_at=None, departed_at=None)
-    late = one(audit([wo(opened_at=f"2026-03-02T09:15:00{CET}", visits=[visit])], f"2026-03-02T12:15:01{CET}")[0], "arrival")
-    assert (late.status, late.actual_at, late.late_by_minutes, late.severity) == ("breached", None, None, "medium")
+    late = one(
+        audit([wo(opened_at=f"2026-03-02T09:15:00{CET}", visits=[visit])], f"2026-03-02T12:15:01{CET}")[0],
+        "arrival",
+    )
+    assert (late.status, late.actual_at, late.late_by_minutes, late.severity) == (
+        "breached",
+        None,
+        None,
+        "medium",
+    )
     assert "no-show" in late.message
-    soon = one(audit([wo(opened_at=f"2026-03-02T09:15:00{CET}", visits=[visit])], f"2026-03-02T11:00:00{CET}")[0], "arrival")
+    soon = one(
+        audit([wo(opened_at=f"2026-03-02T09:15:00{CET}", visits=[visit])], f"2026-03-02T11:00:00{CET}")[0],
+        "arrival",
+    )
     assert (soon.status, soon.remaining_minutes) == ("pending", 75)
 
 
@@ -172,12 +230,20 @@ def test_visit_without_window_has_no_arrival_finding() -> None:
 def test_no_contract_is_not_covered() -> None:
     w = wo(account_id="acc-2", asset_id=None, contract_id=None, opened_at=f"2026-03-02T09:15:00{CET}")
     [f] = audit([w], "2026-03-10T00:00:00Z")[0]
-    assert (f.rule, f.status, f.severity, f.subject.id, f.promise_id) == ("coverage", "not_covered", "low", "wo-1", None)
+    assert (f.rule, f.status, f.severity, f.subject.id, f.promise_id) == (
+        "coverage",
+        "not_covered",
+        "low",
+        "wo-1",
+        None,
+    )
 
 
 def test_contract_matched_on_the_local_date_latest_start_wins() -> None:
     # 2026-03-01 00:30 in Berlin is still Feb 28 in UTC: the local date picks the contract.
-    old = builders.contract(id="con-old", starts_on="2025-03-01", ends_on="2026-02-28", promises=[PROMISES[0]])
+    old = builders.contract(
+        id="con-old", starts_on="2025-03-01", ends_on="2026-02-28", promises=[PROMISES[0]]
+    )
     new = builders.contract(id="con-new", starts_on="2026-03-01", ends_on="2027-02-28",
                             promises=[builders.promise(id="new-resp", target="PT2H")])  # fmt: skip
     w = wo(contract_id=None, opened_at="2026-02-28T23:30:00Z")
@@ -196,7 +262,10 @@ def test_promise_filters_by_priority_and_kind() -> None:
 
 def test_business_promise_without_calendar_is_an_input_error() -> None:
     contract = builders.contract(calendar_id=None, promises=PROMISES)
-    with pytest.raises(InputError, match="contract con-1: promise resp-p1 counts business time but the contract has no calendar"):
+    with pytest.raises(
+        InputError,
+        match="contract con-1: promise resp-p1 counts business time but the contract has no calendar",
+    ):
         audit([wo(opened_at=f"2026-03-02T09:15:00{CET}")], "2026-03-10T00:00:00Z", contracts=[contract])
 
 
@@ -210,22 +279,68 @@ def test_cancelled_and_out_of_window_work_orders_are_left_out() -> None:
 
 def test_order_within_a_work_order_and_summary() -> None:
     visits = [builders.visit(id="v-2", arrived_at=f"2026-03-02T12:30:00{CET}"), builders.visit(id="v-1")]
-    w1 = wo(opened_at=f"2026-03-02T09:15:00{CET}", visits=visits, resolved_at=f"2026-03-02T12:30:00{CET}", state="closed")
-    w2 = wo(id="wo-2", account_id="acc-2", asset_id=None, contract_id=None, opened_at=f"2026-03-02T09:16:00{CET}")
+    w1 = wo(
+        opened_at=f"2026-03-02T09:15:00{CET}",
+        visits=visits,
+        resolved_at=f"2026-03-02T12:30:00{CET}",
+        state="closed",
+    )
+    w2 = wo(
+        id="wo-2", account_id="acc-2", asset_id=None, contract_id=None, opened_at=f"2026-03-02T09:16:00{CET}"
+    )
     findings, engine = audit([w1, w2], "2026-03-10T00:00:00Z")
     assert [(f.rule, f.subject.id, f.status) for f in findings] == [
-        ("arrival", "v-1", "met"), ("arrival", "v-2", "breached"), ("resolution", "wo-1", "met"),
-        ("response", "wo-1", "met"), ("coverage", "wo-2", "not_covered"),
+        ("arrival", "v-1", "met"),
+        ("arrival", "v-2", "breached"),
+        ("resolution", "wo-1", "met"),
+        ("response", "wo-1", "met"),
+        ("coverage", "wo-2", "not_covered"),
     ]
     assert engine.summary() == [
-        {"account_id": "acc-1", "rule": "arrival", "evaluated": 2, "met": 1, "breached": 1, "at_risk": 0,
-         "pending": 0, "not_covered": 0, "compliance": 0.5},
-        {"account_id": "acc-1", "rule": "resolution", "evaluated": 1, "met": 1, "breached": 0, "at_risk": 0,
-         "pending": 0, "not_covered": 0, "compliance": 1.0},
-        {"account_id": "acc-1", "rule": "response", "evaluated": 1, "met": 1, "breached": 0, "at_risk": 0,
-         "pending": 0, "not_covered": 0, "compliance": 1.0},
-        {"account_id": "acc-2", "rule": "coverage", "evaluated": 1, "met": 0, "breached": 0, "at_risk": 0,
-         "pending": 0, "not_covered": 1, "compliance": None},
+        {
+            "account_id": "acc-1",
+            "rule": "arrival",
+            "evaluated": 2,
+            "met": 1,
+            "breached": 1,
+            "at_risk": 0,
+            "pending": 0,
+            "not_covered": 0,
+            "compliance": 0.5,
+        },
+        {
+            "account_id": "acc-1",
+            "rule": "resolution",
+            "evaluated": 1,
+            "met": 1,
+            "breached": 0,
+            "at_risk": 0,
+            "pending": 0,
+            "not_covered": 0,
+            "compliance": 1.0,
+        },
+        {
+            "account_id": "acc-1",
+            "rule": "response",
+            "evaluated": 1,
+            "met": 1,
+            "breached": 0,
+            "at_risk": 0,
+            "pending": 0,
+            "not_covered": 0,
+            "compliance": 1.0,
+        },
+        {
+            "account_id": "acc-2",
+            "rule": "coverage",
+            "evaluated": 1,
+            "met": 0,
+            "breached": 0,
+            "at_risk": 0,
+            "pending": 0,
+            "not_covered": 1,
+            "compliance": None,
+        },
     ]
 
 
@@ -258,13 +373,19 @@ def test_pm_interval_chain_of_completions_and_the_open_interval() -> None:
 
 
 def test_pm_completion_reported_only_when_due_in_window_open_interval_always() -> None:
-    findings, _ = pm_audit(["2026-03-15T12:00:00+01:00"], "2026-05-01T00:00:00Z", since="2026-04-15T00:00:00Z")
-    assert [(f.rule, f.status, f.due_at) for f in findings] == [("pm_interval", "pending", z("2026-06-13T11:00:00Z"))]
+    findings, _ = pm_audit(
+        ["2026-03-15T12:00:00+01:00"], "2026-05-01T00:00:00Z", since="2026-04-15T00:00:00Z"
+    )
+    assert [(f.rule, f.status, f.due_at) for f in findings] == [
+        ("pm_interval", "pending", z("2026-06-13T11:00:00Z"))
+    ]
 
 
 def test_no_pm_falls_due_after_the_contract_ends() -> None:
     contract = builders.contract(starts_on="2026-01-01", ends_on="2026-03-30", promises=[PM])
-    findings, _ = audit([], "2026-06-30T00:00:00Z", contracts=[contract], assets=[builders.asset(installed_on=None)])
+    findings, _ = audit(
+        [], "2026-06-30T00:00:00Z", contracts=[contract], assets=[builders.asset(installed_on=None)]
+    )
     assert findings == []  # first due 2026-03-31T23:00Z, after the lapse 2026-03-30T22:00Z
 
 
@@ -291,7 +412,12 @@ def test_contract_ending_needs_recent_work() -> None:
                     since="2026-10-01T00:00:00Z", kinds=("contract_ending",))  # fmt: skip
     [f] = busy
     assert (f.rule, f.status, f.severity, f.subject.type, f.due_at) == (
-        "contract_ending", "flagged", "low", "contract", z("2026-12-31T23:00:00Z"))  # 2027-01-01 00:00 Berlin
+        "contract_ending",
+        "flagged",
+        "low",
+        "contract",
+        z("2026-12-31T23:00:00Z"),
+    )  # 2027-01-01 00:00 Berlin
     quiet, _ = audit([], "2026-11-01T00:00:00Z", contracts=[contract], since="2026-10-01T00:00:00Z",
                      kinds=("contract_ending",))  # fmt: skip
     assert quiet == []

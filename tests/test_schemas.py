@@ -115,7 +115,9 @@ def test_errors_name_the_field() -> None:
     assert field == "visits[0].outcome"
     assert "'great' is not one of" in message
     assert schema.first_error("account", builders.account(surname="x")) == (
-        None, "unknown field surname (fields fsmkit has no name for go under extra)")
+        None,
+        "unknown field surname (fields fsmkit has no name for go under extra)",
+    )
     assert schema.first_error("visit", builders.visit(arrival="x")) == (None, "unknown field arrival")
     assert schema.first_error("account", {"name": "n"}) == (None, "'id' is missing")
 

@@ -24,13 +24,24 @@ SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3, None: 4}
 @since_option("30d")
 @click.option("--until", metavar="DATE", help="End of the window, excluded (default: --as-of).")
 @account_option()
-@click.option("--kind", "kinds", multiple=True, type=click.Choice(KINDS), help="Only these rules (repeatable).")
+@click.option(
+    "--kind", "kinds", multiple=True, type=click.Choice(KINDS), help="Only these rules (repeatable)."
+)
 @click.option("--all", "show_all", is_flag=True, help="Show met and pending findings too.")
 @output_options()
 @fail_on_option(("breached", "at_risk"))
 @click.pass_obj
-def audit(app: App, since: str, until: str | None, accounts: tuple[str, ...], kinds: tuple[str, ...],
-          show_all: bool, format: str, output: str | None, fail_on: str | None) -> ExitStatus:  # fmt: skip
+def audit(
+    app: App,
+    since: str,
+    until: str | None,
+    accounts: tuple[str, ...],
+    kinds: tuple[str, ...],
+    show_all: bool,
+    format: str,
+    output: str | None,
+    fail_on: str | None,
+) -> ExitStatus:
     """Check every contract promise against what happened, on the contract's own calendar.
 
     Work orders opened in [--since, --until) are matched to their contract; each promise that applies
@@ -51,13 +62,15 @@ def audit(app: App, since: str, until: str | None, accounts: tuple[str, ...], ki
     connector = app.connector
     account_ids = list(accounts) or None
     engine = Audit(
-        as_of=as_of, since=since_at, until=until_at,
+        as_of=as_of,
+        since=since_at,
+        until=until_at,
         accounts={a.id: a for a in connector.accounts(account_ids)},
         assets={a.id: a for a in connector.assets(account_ids)},
         contracts=list(connector.contracts(account_ids)),
         calendars={c.id: c for c in connector.calendars()},
         kinds=kinds or KINDS,
-    )  # fmt: skip
+    )
     lower, upper = engine.read_window()
     work_orders = app.progress(connector.work_orders(lower, upper, account_ids=account_ids), "work orders")
     watch = FailOn(fail_on)
@@ -71,8 +84,13 @@ def audit(app: App, since: str, until: str | None, accounts: tuple[str, ...], ki
         else:
             collected = list(findings)
             if format == "json":
-                document = {"as_of": as_of, "since": since_at, "until": until_at, "findings": collected,
-                            "summary": engine.summary()}  # fmt: skip
+                document = {
+                    "as_of": as_of,
+                    "since": since_at,
+                    "until": until_at,
+                    "findings": collected,
+                    "summary": engine.summary(),
+                }
                 write_json(document, stream)
             else:
                 _write_tables(collected, engine, stream)
@@ -100,19 +118,40 @@ def _write_tables(findings: list[Finding], engine: Audit, stream: Any) -> None:
         return account.name if account else (account_id or "")
 
     rows = [
-        [account_name(r["account_id"]), r["rule"], r["evaluated"], r["met"], r["breached"], r["at_risk"],
-         r["pending"], "" if r["compliance"] is None else f"{r['compliance'] * 100:.1f}%"]
+        [
+            account_name(r["account_id"]),
+            r["rule"],
+            r["evaluated"],
+            r["met"],
+            r["breached"],
+            r["at_risk"],
+            r["pending"],
+            "" if r["compliance"] is None else f"{r['compliance'] * 100:.1f}%",
+        ]
         for r in engine.summary()
-    ]  # fmt: skip
+    ]
     headers = ("account", "promise", "evaluated", "met", "breached", "at risk", "pending", "compliance")
     write_table(rows, headers, stream, title=f"Promises kept, {_span(engine)}")
-    worst = sorted(findings, key=lambda f: (STATUS_RANK[f.status], SEVERITY_RANK[f.severity],
-                                            -(f.late_by_minutes or 0), f.due_at or engine.as_of))  # fmt: skip
+    worst = sorted(
+        findings,
+        key=lambda f: (
+            STATUS_RANK[f.status],
+            SEVERITY_RANK[f.severity],
+            -(f.late_by_minutes or 0),
+            f.due_at or engine.as_of,
+        ),
+    )
     if worst:
         stream.write("\n")
-        detail = [[f.severity or "", f.status, f.rule, account_name(f.account_id), f.message or ""] for f in worst]
-        write_table(detail, ("severity", "status", "rule", "account", "what happened"), stream,
-                    title="Findings, worst first")  # fmt: skip
+        detail = [
+            [f.severity or "", f.status, f.rule, account_name(f.account_id), f.message or ""] for f in worst
+        ]
+        write_table(
+            detail,
+            ("severity", "status", "rule", "account", "what happened"),
+            stream,
+            title="Findings, worst first",
+        )
 
 
 def _span(engine: Audit) -> str:

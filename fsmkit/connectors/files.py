@@ -81,7 +81,7 @@ class FilesConnector(Connector):
         return self.folder / FILE_NAMES[kind]
 
     def _objects(self, kind: str) -> Iterator[tuple[int, dict[str, Any]]]:
-        """(line number, JSON object) for each non-blank line of the kind's file; none if the file is absent."""
+        """(line number, JSON object) of each non-blank line of the kind's file; none if it is absent."""
         path = self._file(kind)
         try:
             handle = path.open("rb")
@@ -135,7 +135,11 @@ class FilesConnector(Connector):
         asset_ids: Iterable[str] | None = None,
         kinds: Iterable[str] | None = None,
     ) -> Iterator[WorkOrder]:
-        keeps = [_field_in("account_id", account_ids), _field_in("asset_id", asset_ids), _field_in("kind", kinds)]
+        keeps = [
+            _field_in("account_id", account_ids),
+            _field_in("asset_id", asset_ids),
+            _field_in("kind", kinds),
+        ]
         keep = _all_of([k for k in keeps if k is not None])
         previous = (datetime.min.replace(tzinfo=UTC), "")
         for number, data in self._objects("work_order"):
