@@ -400,7 +400,7 @@ class Audit:
             account_id=work_order.account_id,
             subject=Subject("work_order", work_order.id),
             work_order_id=work_order.id,
-            message=f"{work_order.number or work_order.id} was opened when its account had no contract in force.",
+            message=f"{work_order.number or work_order.id} was opened with no contract in force.",
             evidence=[_work_order_evidence(work_order)],
         )
 
