@@ -36,6 +36,7 @@ CONTRACT_ENDING_HORIZON = timedelta(days=90)
 PM_ON_SITE_HORIZON = timedelta(days=14)
 MINUTE = timedelta(minutes=1)
 WALL = BusinessClock.wall()
+Pauses = list[tuple[datetime, datetime]]
 
 
 def severity(rule: str, status: str, priority: str | None = None, late_by: int | None = None) -> str | None:
@@ -257,7 +258,7 @@ class Audit:
 
     # -- rules ------------------------------------------------------------------------------------
 
-    def _pauses(self, work_order: WorkOrder, promise: Promise) -> list[tuple[datetime, datetime]]:
+    def _pauses(self, work_order: WorkOrder, promise: Promise) -> Pauses:
         if not promise.pausable:
             return []
         as_of = self.as_of
@@ -278,50 +279,37 @@ class Audit:
             actual = min(candidates) if candidates else None
         else:
             actual = resolved
-        finding = self._timed(promise.kind, work_order, promise, clock, pauses, due, actual, promise.target)
-        finding.message = self._deadline_message(work_order, contract, promise, finding, due)
-        finding.evidence = [_work_order_evidence(work_order)]
-        return finding
-
-    def _timed(
-        self,
-        rule: str,
-        work_order: WorkOrder | None,
-        promise: Promise,
-        clock: BusinessClock,
-        pauses: list[tuple[datetime, datetime]],
-        due: datetime,
-        actual: datetime | None,
-        target: timedelta,
-    ) -> Finding:
-        """met / breached / pending / at_risk of a deadline, with minutes in the promise's clock."""
-        late_by = remaining = None
-        if actual is not None:
-            status = "met" if actual <= due else "breached"
-            if status == "breached":
-                late_by = minutes_up(clock.elapsed(due, actual, pauses))
-        elif self.as_of > due:
-            status = "breached"
-            late_by = minutes_up(clock.elapsed(due, self.as_of, pauses))
-        else:
-            left = clock.elapsed(self.as_of, due, pauses)
-            remaining = minutes_down(left)
-            status = "at_risk" if left * AT_RISK_SHARE < target else "pending"
-        priority = work_order.priority if work_order else None
-        return Finding(
-            rule=rule,
+        status, late_by, remaining = self._judge(clock, pauses, due, actual, promise.target)
+        finding = Finding(
+            rule=promise.kind,
             status=status,
-            severity=severity(rule, status, priority),
-            subject=Subject("work_order", work_order.id) if work_order else Subject("asset", ""),
-            account_id=work_order.account_id if work_order else None,
-            work_order_id=work_order.id if work_order else None,
+            severity=severity(promise.kind, status, work_order.priority),
+            account_id=work_order.account_id,
+            subject=Subject("work_order", work_order.id),
+            work_order_id=work_order.id,
             promise_id=promise.id,
             due_at=due,
             actual_at=actual,
             late_by_minutes=late_by,
             remaining_minutes=remaining,
             clock=promise.clock,
+            evidence=[_work_order_evidence(work_order)],
         )
+        finding.message = self._deadline_message(work_order, contract, promise, finding, due)
+        return finding
+
+    def _judge(
+        self, clock: BusinessClock, pauses: Pauses, due: datetime, actual: datetime | None, target: timedelta
+    ) -> tuple[str, int | None, int | None]:
+        """(status, late_by_minutes, remaining_minutes) of a deadline, minutes counted on `clock`."""
+        if actual is not None:
+            if actual <= due:
+                return "met", None, None
+            return "breached", minutes_up(clock.elapsed(due, actual, pauses)), None
+        if self.as_of > due:
+            return "breached", minutes_up(clock.elapsed(due, self.as_of, pauses)), None
+        left = clock.elapsed(self.as_of, due, pauses)
+        return ("at_risk" if left * AT_RISK_SHARE < target else "pending"), None, minutes_down(left)
 
     def _deadline_message(
         self, work_order: WorkOrder, contract: Contract, promise: Promise, finding: Finding, due: datetime
@@ -442,42 +430,56 @@ class Audit:
                 continue
             if due > lapse:
                 return
-            finding = self._timed("pm_interval", None, promise, clock, [], due, completed, promise.target)
-            yield self._as_pm(finding, asset, work_order_id, due), False
+            yield self._pm_finding(asset, promise, clock, due, completed, work_order_id), False
             anchor, due = completed, clock.add(completed, promise.target)
         if due <= lapse:
-            finding = self._timed("pm_interval", None, promise, clock, [], due, None, promise.target)
-            yield self._as_pm(finding, asset, None, due), True
+            yield self._pm_finding(asset, promise, clock, due, None, None), True
 
-    def _as_pm(self, finding: Finding, asset: Asset, work_order_id: str | None, due: datetime) -> Finding:
-        finding.subject = Subject("asset", asset.id)
-        finding.account_id = asset.account_id
-        finding.work_order_id = work_order_id
-        finding.severity = severity("pm_interval", finding.status)
+    def _pm_finding(
+        self,
+        asset: Asset,
+        promise: Promise,
+        clock: BusinessClock,
+        due: datetime,
+        completed: datetime | None,
+        work_order_id: str | None,
+    ) -> Finding:
+        assert promise.target is not None
+        status, late_by, remaining = self._judge(clock, [], due, completed, promise.target)
         tz = asset.site.timezone if asset.site else None
         name = asset.name or asset.id
-        if finding.status == "met":
-            finding.message = (
-                f"Preventive maintenance of {name} was done before it fell due ({_local(due, tz)})."
-            )
-        elif finding.status == "breached" and finding.actual_at is not None:
-            late = amount(finding.late_by_minutes or 0, finding.clock or "wall")
-            finding.message = (
-                f"Preventive maintenance of {name} was done {late} late (due {_local(due, tz)})."
-            )
-        elif finding.status == "breached":
-            finding.message = f"Preventive maintenance of {name} is overdue since {_local(due, tz)}."
+        if status == "met":
+            message = f"Preventive maintenance of {name} was done before it fell due ({_local(due, tz)})."
+        elif status == "breached" and completed is not None:
+            late = amount(late_by or 0, promise.clock)
+            message = f"Preventive maintenance of {name} was done {late} late (due {_local(due, tz)})."
+        elif status == "breached":
+            message = f"Preventive maintenance of {name} is overdue since {_local(due, tz)}."
         else:
-            finding.message = f"Preventive maintenance of {name} is due by {_local(due, tz)}."
-        finding.evidence = [
-            {
-                "asset_id": asset.id,
-                "model": asset.model,
-                "serial": asset.serial,
-                "completed_by_work_order_id": work_order_id,
-            }
-        ]
-        return finding
+            message = f"Preventive maintenance of {name} is due by {_local(due, tz)}."
+        return Finding(
+            rule="pm_interval",
+            status=status,
+            severity=severity("pm_interval", status),
+            account_id=asset.account_id,
+            subject=Subject("asset", asset.id),
+            work_order_id=work_order_id,
+            promise_id=promise.id,
+            due_at=due,
+            actual_at=completed,
+            late_by_minutes=late_by,
+            remaining_minutes=remaining,
+            clock=promise.clock,
+            message=message,
+            evidence=[
+                {
+                    "asset_id": asset.id,
+                    "model": asset.model,
+                    "serial": asset.serial,
+                    "completed_by_work_order_id": work_order_id,
+                }
+            ],
+        )
 
     def _pm_due_on_site(self, open_pm: dict[str, Finding]) -> Iterator[Finding]:
         for asset_id, pm in open_pm.items():

@@ -15,13 +15,13 @@ one gap later (02:30 in Berlin on 2026-03-29 is 03:30 CEST) and an ambiguous one
 repeat) at its first occurrence (02:30 on 2026-10-25 is 02:30 CEST). Pauses remove only the open time
 inside them; the wall clock (`BusinessClock.wall()`) counts all time, minus pauses.
 
-Speed: the clock keeps, per calendar, one sorted array of open intervals as epoch microseconds with the
-open time accumulated before each one (a "position"), built lazily one UTC year at a time, so add and
-elapsed are a bisect and a subtraction whatever the duration. From 2100 (or the year after the last
-holiday) zoneinfo's offsets follow the zone's POSIX rule, which repeats with the Gregorian calendar every
-400 years, so open time does too: instants further out are folded back into one 400-year cycle by
-arithmetic, and durations of thousands of years cost no more than building that cycle once.
-Everything is integer microseconds: no float ever touches an instant.
+Speed: the clock keeps, per calendar, one sorted array of open intervals (as timedeltas since the Unix
+epoch) with the open time accumulated before each one (a "position"), built lazily one UTC year at a
+time, so add and elapsed are a bisect and a subtraction whatever the duration. From 2100 (or the year
+after the last holiday) zoneinfo's offsets follow the zone's POSIX rule, which repeats with the
+Gregorian calendar every 400 years, so open time does too: instants further out are folded back into
+one 400-year cycle by arithmetic, and durations of thousands of years cost no more than building that
+cycle once. Instants and durations stay timedeltas, which are exact integer microseconds: no float ever touches one.
 """
 
 from __future__ import annotations
@@ -34,16 +34,18 @@ from zoneinfo import ZoneInfo
 from fsmkit.errors import InputError
 from fsmkit.model import WEEKDAYS, Calendar, format_duration, parse_calendar, zone
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_US = timedelta(microseconds=1)
-_DAY_US = 86_400_000_000
-_EPOCH_ORDINAL = _EPOCH.toordinal()
-_CYCLE_US = 146_097 * _DAY_US  # 400 Gregorian years: weekdays, dates and POSIX DST rules all repeat
-_RULES_FROM = 2100  # from here on zoneinfo derives offsets from the zone's rule, never from a table
-_FIRST_YEAR, _LAST_YEAR = 2, 9998  # UTC years a calendar can be built for (local days must exist)
-_MAX_US = (datetime.max.replace(tzinfo=UTC) - _EPOCH) // _US
-
 Pauses = Iterable[tuple[datetime, datetime]]
+
+# Inside the clock an instant is the timedelta since the Unix epoch: exact, and compared, added and
+# subtracted in C. A position (open time from the clock's origin) is a timedelta too.
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_EPOCH_ORDINAL = _EPOCH.toordinal()
+_ZERO = timedelta(0)
+_TICK = timedelta(microseconds=1)
+_LATEST = datetime.max.replace(tzinfo=UTC) - _EPOCH
+_CYCLE = timedelta(days=146_097)  # 400 Gregorian years: weekdays, dates and POSIX DST rules all repeat
+_RULES_FROM = 2100  # from here on zoneinfo derives offsets from the zone's rule, never from its table
+_FIRST_YEAR, _LAST_YEAR = 2, 9998  # UTC years a calendar can be built for (their local days exist)
 
 
 def local_midnight(day: date, tz_name: str) -> datetime:
@@ -55,36 +57,39 @@ def local_midnight(day: date, tz_name: str) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=zone(tz_name))
 
 
-def _year_start(year: int) -> int:
-    """Epoch microseconds of 00:00 UTC on 1 January of `year` (any year; proleptic Gregorian)."""
+def _year_start(year: int) -> timedelta:
+    """00:00 UTC on 1 January of `year` (any year, proleptic Gregorian) as an instant."""
     before = year - 1
-    ordinal = before * 365 + before // 4 - before // 100 + before // 400 + 1
-    return (ordinal - _EPOCH_ORDINAL) * _DAY_US
+    return timedelta(days=before * 365 + before // 4 - before // 100 + before // 400 + 1 - _EPOCH_ORDINAL)
 
 
-def _to_us(moment: datetime, what: str) -> int:
-    if moment.utcoffset() is None:
-        raise InputError(f"{what} {moment.isoformat()} has no UTC offset; the clock needs aware datetimes")
-    return (moment - _EPOCH) // _US
+def _instant(moment: datetime, what: str) -> timedelta:
+    try:
+        return moment - _EPOCH
+    except TypeError:  # naive
+        raise InputError(
+            f"{what} {moment.isoformat()} has no UTC offset; the clock needs aware datetimes"
+        ) from None
 
 
-def _to_datetime(us: int) -> datetime:
-    if us > _MAX_US:
-        raise InputError("the deadline falls after the year 9999; the duration is too long")
-    return _EPOCH + timedelta(microseconds=us)
+def _datetime(instant: timedelta) -> datetime:
+    try:
+        return _EPOCH + instant
+    except OverflowError:
+        raise InputError("the deadline falls after the year 9999; the duration is too long") from None
 
 
-def _merged_pauses(pauses: Pauses) -> list[tuple[int, int]]:
-    """Pauses as sorted, disjoint epoch-microsecond intervals; empty ones (end <= start) dropped."""
-    spans = sorted(
-        (a, b) for a, b in ((_to_us(s, "pause start"), _to_us(e, "pause end")) for s, e in pauses) if b > a
-    )
-    merged: list[tuple[int, int]] = []
-    for a, b in spans:
-        if merged and a <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+def _merged_pauses(pauses: Pauses) -> list[tuple[timedelta, timedelta]]:
+    """Pauses as sorted, disjoint instants; empty ones (end <= start) dropped, overlapping ones merged."""
+    spans = sorted((_instant(start, "pause start"), _instant(end, "pause end")) for start, end in pauses)
+    merged: list[tuple[timedelta, timedelta]] = []
+    for start, end in spans:
+        if end <= start:
+            continue
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
         else:
-            merged.append((a, b))
+            merged.append((start, end))
     return merged
 
 
@@ -107,31 +112,28 @@ class BusinessClock:
     """Open time of one calendar: `add` and `elapsed`, exact to the microsecond, pauses honoured."""
 
     def __init__(
-        self,
-        calendar_id: str | None,
-        tz: ZoneInfo,
-        weekly: list[list[tuple[int, int]]],
-        holidays: frozenset[int],
+        self, calendar_id: str, tz: ZoneInfo, weekly: list[list[tuple[int, int]]], holidays: frozenset[int]
     ) -> None:
         """Prefer `from_record`, `from_calendar` or `wall`. `weekly[i]` are weekday i's spans in minutes
         of the local day (Monday first; an end of 1440 is 24:00); `holidays` are date ordinals."""
-        self.calendar_id = calendar_id
+        self.calendar_id: str | None = calendar_id
         self._zone = tz
         self._weekly = weekly
         self._holidays = holidays
-        # Open intervals [starts[i], ends[i]) as epoch microseconds, sorted and disjoint, covering the UTC
-        # years built so far ([_lo, _hi]); positions[i] is the open time before starts[i], counted from
-        # an arbitrary origin, and positions[i] + ends[i] - starts[i] == position_ends[i].
-        self._starts: list[int] = []
-        self._ends: list[int] = []
-        self._positions: list[int] = []
-        self._position_ends: list[int] = []
-        self._first_year = self._next_year = 0  # years built: [first, next)
-        self._lo, self._hi = 1, 0  # their instants, [lo, hi]; empty until the first call
+        # Open intervals [starts[i], ends[i]), sorted and disjoint, of the UTC years built so far,
+        # [first_year, next_year), whose instants are [lo, hi]; positions[i] is the open time before
+        # starts[i] counted from an arbitrary origin, position_ends[i] the open time before ends[i].
+        # Each year begins with an interval at its first instant (empty, unless open then).
+        self._starts: list[timedelta] = []
+        self._ends: list[timedelta] = []
+        self._positions: list[timedelta] = []
+        self._position_ends: list[timedelta] = []
+        self._first_year = self._next_year = 0
+        self._lo, self._hi = _ZERO, -_CYCLE  # nothing built yet: no instant is inside
         last_holiday = date.fromordinal(max(holidays)).year if holidays else 0
         self._cycle_start = _year_start(max(_RULES_FROM, last_holiday + 2))
-        self._cycle_end = self._cycle_start + _CYCLE_US
-        self._cycle_open: int | None = None
+        self._cycle_end = self._cycle_start + _CYCLE
+        self._cycle_open: timedelta | None = None
 
     # -- construction -----------------------------------------------------------------------------
 
@@ -171,37 +173,38 @@ class BusinessClock:
     def elapsed(self, start: datetime, end: datetime, pauses: Pauses = ()) -> timedelta:
         """The open time in [start, end) outside every pause; zero when end <= start, never negative.
 
-        start, end and the pause bounds must be aware; pauses may overlap each other or closed hours,
-        and a pause whose end is not after its start is empty.
+        start, end and the pause bounds must be aware (a naive one is an InputError); pauses may overlap
+        each other or closed hours, and a pause whose end is not after its start is empty.
         """
-        a, b = _to_us(start, "start"), _to_us(end, "end")
+        a, b = _instant(start, "start"), _instant(end, "end")
         merged = _merged_pauses(pauses) if pauses else ()
         if b <= a:
-            return timedelta(0)
+            return _ZERO
         total = self._position(b) - self._position(a)
         for pause_start, pause_end in merged:
             lo, hi = max(pause_start, a), min(pause_end, b)
             if hi > lo:
                 total -= self._position(hi) - self._position(lo)
-        return timedelta(microseconds=total)
+        return total
 
     def add(self, start: datetime, duration: timedelta, pauses: Pauses = ()) -> datetime:
-        """The earliest instant t >= start with elapsed(start, t, pauses) == duration, in UTC.
+        """The earliest instant t >= start with elapsed(start, t, pauses) == duration, as a UTC datetime.
 
         A start outside open hours (or in a pause) counts from the next opening (or the pause's end); a
         budget used up exactly at closing time gives that closing time; add(start, 0) == start. A
-        negative duration, or a deadline after the year 9999, is an InputError.
+        negative duration, a naive datetime, or a deadline after the year 9999 is an InputError.
         """
-        if duration < timedelta(0):
-            raise InputError(f"duration {format_duration(duration)} is negative")
-        current, need = _to_us(start, "start"), duration // _US
+        current = _instant(start, "start")
         merged = _merged_pauses(pauses) if pauses else ()
-        if need == 0:
-            return start.astimezone(UTC)
-        if current + need > _MAX_US:  # open time never outruns the wall clock
+        if duration <= _ZERO:
+            if duration:
+                raise InputError(f"duration {format_duration(duration)} is negative")
+            return _EPOCH + current
+        if duration > _LATEST - current:  # open time never outruns the wall clock
             raise InputError(
-                f"the deadline {format_duration(duration)} after {start.isoformat()} falls after 9999"
+                f"{format_duration(duration)} after {start.isoformat()} falls after the year 9999"
             )
+        need = duration
         for pause_start, pause_end in merged:
             if pause_end <= current:
                 continue
@@ -211,50 +214,58 @@ class BusinessClock:
                     break
                 need -= before_pause
             current = pause_end
-        return _to_datetime(max(current, self._instant(self._position(current) + need)))
+        deadline = self._at(self._position(current) + need)
+        return _datetime(deadline if deadline > current else current)
 
-    # -- positions: open time from the origin to an instant, and back ----------------------------
+    # -- positions: the open time from the origin to an instant, and back -----------------------
 
-    def _position(self, t: int) -> int:
-        """The open time before instant t (epoch microseconds), from this clock's origin."""
+    def _position(self, t: timedelta) -> timedelta:
+        """The open time before instant t, from this clock's origin."""
         if t >= self._cycle_end:
-            cycles = (t - self._cycle_start) // _CYCLE_US
-            return self._position(t - cycles * _CYCLE_US) + cycles * self._open_per_cycle()
+            cycles = (t - self._cycle_start) // _CYCLE
+            return self._position(t - cycles * _CYCLE) + cycles * self._open_per_cycle()
         if not self._lo <= t <= self._hi:
             self._cover(t)
         i = bisect_right(self._starts, t) - 1
         if t >= self._ends[i]:
             return self._position_ends[i]
-        return self._positions[i] + t - self._starts[i]
+        return self._positions[i] + (t - self._starts[i])
 
-    def _instant(self, position: int) -> int:
-        """The earliest instant whose position is `position` (at least the position of the range start)."""
+    def _at(self, position: timedelta) -> timedelta:
+        """The earliest instant whose position is `position` (not before the first instant built)."""
         while position > self._position_ends[-1]:
-            if self._hi >= self._cycle_end:
+            if self._hi == self._cycle_end:
                 base = self._position(self._cycle_start)
-                cycles = (position - base - 1) // self._open_per_cycle()
-                return self._instant(position - cycles * self._open_per_cycle()) + cycles * _CYCLE_US
+                cycles = (position - base - _TICK) // self._open_per_cycle()
+                return self._at(position - cycles * self._open_per_cycle()) + cycles * _CYCLE
             self._append()
         i = bisect_left(self._position_ends, position)
-        return self._starts[i] + position - self._positions[i]
+        return self._starts[i] + (position - self._positions[i])
 
-    def _open_per_cycle(self) -> int:
-        """The open time in one 400-year cycle from `_cycle_start` (building it the first time)."""
+    def _open_per_cycle(self) -> timedelta:
+        """The open time in the 400 years from `_cycle_start` (built the first time it is asked for)."""
         if self._cycle_open is None:
-            self._cover(self._cycle_end - 1)  # the years up to _cycle_end, exactly
+            self._cover(self._cycle_end - _TICK)  # builds up to _cycle_end exactly: it starts a year
             self._cycle_open = self._position_ends[-1] - self._position(self._cycle_start)
         return self._cycle_open
 
     # -- building the interval array, one UTC year at a time -----------------------------------
 
-    def _cover(self, t: int) -> None:
+    def _cover(self, t: timedelta) -> None:
         """Build whole UTC years onto the array until [_lo, _hi] holds instant t."""
         if not self._starts:
-            year = (_EPOCH + timedelta(microseconds=min(max(t, -_MAX_US), _MAX_US))).year
+            ordinal = _EPOCH_ORDINAL + t.days
+            year = date.fromordinal(ordinal).year if 0 < ordinal <= date.max.toordinal() else 0
             self._first_year = self._next_year = year
             self._lo = self._hi = _year_start(year)
-            self._starts, self._ends, self._positions, self._position_ends = [self._lo], [self._lo], [0], [0]
-        while t > self._hi or t == self._hi == self._lo:
+            self._starts, self._ends, self._positions, self._position_ends = (
+                [self._lo],
+                [self._lo],
+                [_ZERO],
+                [_ZERO],
+            )
+            self._append()
+        while t > self._hi:
             self._append()
         while t < self._lo:
             self._prepend()
@@ -273,7 +284,7 @@ class BusinessClock:
     def _prepend(self) -> None:
         self._first_year -= 1
         intervals = self._year(self._first_year)
-        position = self._positions[0] - sum(end - start for start, end in intervals)
+        position = self._positions[0] - sum((end - start for start, end in intervals), _ZERO)
         positions, position_ends = [], []
         for start, end in intervals:
             positions.append(position)
@@ -285,18 +296,17 @@ class BusinessClock:
         self._position_ends[:0] = position_ends
         self._lo = _year_start(self._first_year)
 
-    def _year(self, year: int) -> list[tuple[int, int]]:
-        """Open intervals of UTC year `year`, merged and clipped to it, led by an empty one at its start."""
+    def _year(self, year: int) -> list[tuple[timedelta, timedelta]]:
+        """Open intervals of UTC year `year`, merged and clipped to it, led by one at its first instant."""
         if not _FIRST_YEAR <= year <= _LAST_YEAR:
-            raise InputError(f"calendar {self.calendar_id}: instants in the year {year} are out of range")
+            raise InputError(f"calendar {self.calendar_id}: the year {year} is out of the clock's range")
         lo, hi = _year_start(year), _year_start(year + 1)
         spans = []
         for ordinal in range(date(year - 1, 12, 31).toordinal(), date(year + 1, 1, 1).toordinal() + 1):
             if ordinal in self._holidays:
                 continue
             day = date.fromordinal(ordinal)
-            for start, end in self._weekly[day.weekday()]:
-                spans.append((self._local(day, start), self._local(day, end)))
+            spans.extend((self._local(day, a), self._local(day, b)) for a, b in self._weekly[day.weekday()])
         merged = [(lo, lo)]
         for start, end in sorted(spans):
             start, end = max(start, lo), min(end, hi)
@@ -308,23 +318,25 @@ class BusinessClock:
                 merged.append((start, end))
         return merged
 
-    def _local(self, day: date, minute: int) -> int:
-        """Epoch microseconds of local wall time `minute` (1440 = 24:00) on `day`, resolved with fold=0."""
+    def _local(self, day: date, minute: int) -> timedelta:
+        """The instant of local wall time `minute` (1440 is 24:00) on `day`, resolved with fold=0."""
         day += timedelta(days=minute // 1440)
-        moment = datetime(day.year, day.month, day.day, minute % 1440 // 60, minute % 60, tzinfo=self._zone)
-        return (moment - _EPOCH) // _US
+        return (
+            datetime(day.year, day.month, day.day, minute % 1440 // 60, minute % 60, tzinfo=self._zone)
+            - _EPOCH
+        )
 
 
 class _WallClock(BusinessClock):
-    """All time is open: a position is the instant itself."""
+    """All time is open: an instant's position is the instant itself."""
 
     def __init__(self) -> None:
         self.calendar_id = None
 
-    def _position(self, t: int) -> int:
+    def _position(self, t: timedelta) -> timedelta:
         return t
 
-    def _instant(self, position: int) -> int:
+    def _at(self, position: timedelta) -> timedelta:
         return position
 
 
