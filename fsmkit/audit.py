@@ -24,7 +24,20 @@ from typing import Any
 
 from fsmkit.clock import BusinessClock, local_midnight
 from fsmkit.errors import InputError
-from fsmkit.model import Account, Asset, Calendar, Contract, Finding, Promise, Subject, Visit, WorkOrder, zone
+from fsmkit.model import (
+    Account,
+    Asset,
+    Calendar,
+    Contract,
+    Finding,
+    Promise,
+    Subject,
+    Visit,
+    WorkOrder,
+    format_duration,
+    utc,
+    zone,
+)
 
 WORK_ORDER_RULES = ("response", "resolution", "arrival", "coverage")
 ASSET_RULES = ("pm_interval", "pm_due_on_site")
@@ -288,8 +301,8 @@ class Audit:
             subject=Subject("work_order", work_order.id),
             work_order_id=work_order.id,
             promise_id=promise.id,
-            due_at=due,
-            actual_at=actual,
+            due_at=utc(due),
+            actual_at=utc(actual),
             late_by_minutes=late_by,
             remaining_minutes=remaining,
             clock=promise.clock,
@@ -362,8 +375,8 @@ class Audit:
             subject=Subject("visit", visit.id),
             work_order_id=work_order.id,
             promise_id=promise.id,
-            due_at=due,
-            actual_at=arrived,
+            due_at=utc(due),
+            actual_at=utc(arrived),
             late_by_minutes=late_by,
             remaining_minutes=remaining,
             clock="wall",
@@ -372,10 +385,10 @@ class Audit:
                 {
                     "visit_id": visit.id,
                     "technician": visit.technician,
-                    "window_start": visit.window_start,
-                    "window_end": visit.window_end,
-                    "arrived_at": arrived,
-                    "grace": promise.grace,
+                    "window_start": utc(visit.window_start),
+                    "window_end": utc(visit.window_end),
+                    "arrived_at": utc(arrived),
+                    "grace": format_duration(promise.grace),
                 }
             ],
         )
@@ -465,8 +478,8 @@ class Audit:
             subject=Subject("asset", asset.id),
             work_order_id=work_order_id,
             promise_id=promise.id,
-            due_at=due,
-            actual_at=completed,
+            due_at=utc(due),
+            actual_at=utc(completed),
             late_by_minutes=late_by,
             remaining_minutes=remaining,
             clock=promise.clock,
@@ -535,7 +548,7 @@ class Audit:
                 severity="low",
                 account_id=contract.account_id,
                 subject=Subject("contract", contract.id),
-                due_at=lapse,
+                due_at=utc(lapse),
                 remaining_minutes=minutes_down(lapse - self.as_of),
                 clock="wall",
                 message=(
@@ -581,8 +594,8 @@ def _work_order_evidence(work_order: WorkOrder) -> dict[str, Any]:
         "work_order_id": work_order.id,
         "number": work_order.number,
         "priority": work_order.priority,
-        "opened_at": work_order.opened_at,
-        "resolved_at": work_order.resolved_at,
+        "opened_at": utc(work_order.opened_at),
+        "resolved_at": utc(work_order.resolved_at),
     }
 
 

@@ -21,7 +21,8 @@ time, so add and elapsed are a bisect and a subtraction whatever the duration. F
 after the last holiday) zoneinfo's offsets follow the zone's POSIX rule, which repeats with the
 Gregorian calendar every 400 years, so open time does too: instants further out are folded back into
 one 400-year cycle by arithmetic, and durations of thousands of years cost no more than building that
-cycle once. Instants and durations stay timedeltas, which are exact integer microseconds: no float ever touches one.
+cycle once. Instants and durations stay timedeltas, which are exact integer microseconds: no float
+ever touches one.
 """
 
 from __future__ import annotations

@@ -18,9 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
-import orjson
-
-from fsmkit.model import to_plain
+from fsmkit.model import to_json, to_plain
 
 FORMATS = ("table", "json", "jsonl", "csv")
 
@@ -44,20 +42,16 @@ def open_output(path: str | Path | None) -> Iterator[TextIO]:
         raise
 
 
-def dumps(value: Any) -> str:
-    """One compact JSON line for a JSON-ready value."""
-    return orjson.dumps(value).decode()
-
-
 def write_json(document: Any, stream: TextIO) -> None:
-    """One JSON document, indented, records made JSON-ready."""
-    stream.write(orjson.dumps(to_plain(document), option=orjson.OPT_INDENT_2).decode() + "\n")
+    """One JSON document, indented."""
+    stream.write(to_json(document, indent=True).decode() + "\n")
 
 
 def write_jsonl(records: Iterable[Any], stream: TextIO) -> None:
     """One record a line, streamed as the records come."""
+    write = stream.write
     for record in records:
-        stream.write(dumps(to_plain(record)) + "\n")
+        write(to_json(record).decode() + "\n")
 
 
 def write_csv(records: Iterable[Any], columns: Sequence[str], stream: TextIO) -> None:
@@ -73,7 +67,7 @@ def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, dict | list):
-        return dumps(value)
+        return to_json(value).decode()
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)

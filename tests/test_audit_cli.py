@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -70,6 +71,13 @@ def test_machine_formats_agree_and_are_stable(run: Callable[..., Result]) -> Non
     assert list(rows[0]) == list(field_names(Finding))
     assert len(rows) == len(document["findings"])
     assert [json.loads(r["subject"]) for r in rows] == [f["subject"] for f in document["findings"]]
+
+
+@pytest.mark.parametrize("format", ["json", "jsonl", "csv"])
+def test_machine_output_writes_every_datetime_in_utc(run: Callable[..., Result], format: str) -> None:
+    text = run("--profile", "demo", "audit", "--since", "365d", "--all", "--format", format).stdout
+    assert re.findall(r"\d\d:\d\d:\d\d(?:\.\d+)?(?:[+-]\d\d:\d\d)", text) == []
+    assert len(re.findall(r"T\d\d:\d\d:\d\dZ", text)) > 1000
 
 
 def test_findings_stream_in_evaluation_order(run: Callable[..., Result]) -> None:

@@ -165,10 +165,10 @@ def test_contract_dates() -> None:
         parse_contract(builders.contract(ends_on="2025-12-31"))
 
 
-def test_to_plain_writes_utc_and_every_field() -> None:
+def test_to_plain_writes_z_and_every_field() -> None:
     berlin = ZoneInfo("Europe/Berlin")
     finding = Finding(rule="response", status="breached", subject=Subject("work_order", "w"),
-                      due_at=datetime(2026, 7, 1, 12, 0, tzinfo=berlin), late_by_minutes=5)  # fmt: skip
+                      due_at=datetime(2026, 7, 1, 12, 0, tzinfo=berlin).astimezone(UTC), late_by_minutes=5)  # fmt: skip
     plain = to_plain(finding)
     assert list(plain) == ["rule", "status", "severity", "account_id", "subject", "work_order_id", "promise_id",
                            "due_at", "actual_at", "late_by_minutes", "remaining_minutes", "clock", "evidence",

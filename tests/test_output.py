@@ -9,13 +9,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from fsmkit.model import Finding, Subject
+from fsmkit.model import Finding, Subject, utc
 from fsmkit.output import emit, open_output
 
 FINDINGS = [
     Finding(rule="response", status="breached", severity="critical", account_id="acc-1",
             subject=Subject("work_order", "wo-1"), work_order_id="wo-1", promise_id="p1",
-            due_at=datetime(2026, 3, 2, 13, 15, tzinfo=ZoneInfo("Europe/Berlin")),
+            due_at=utc(datetime(2026, 3, 2, 13, 15, tzinfo=ZoneInfo("Europe/Berlin"))),
             actual_at=datetime(2026, 3, 2, 12, 40, tzinfo=UTC), late_by_minutes=26, clock="business",
             evidence=[{"work_order_id": "wo-1", "number": "WO-1"}], message='Arrived "late", by 26 min.'),
     Finding(rule="coverage", status="not_covered", subject=Subject("work_order", "wo-2"), severity="low"),

@@ -12,7 +12,7 @@ from fsmkit.app import App
 from fsmkit.audit import KINDS, Audit, shown
 from fsmkit.commands._options import account_option, fail_on_option, output_options, since_option
 from fsmkit.errors import ExitStatus
-from fsmkit.model import Finding, field_names
+from fsmkit.model import Finding, field_names, utc
 from fsmkit.output import open_output, write_csv, write_json, write_jsonl, write_table
 from fsmkit.timespec import parse_instant, parse_since
 
@@ -85,9 +85,9 @@ def audit(
             collected = list(findings)
             if format == "json":
                 document = {
-                    "as_of": as_of,
-                    "since": since_at,
-                    "until": until_at,
+                    "as_of": utc(as_of),
+                    "since": utc(since_at),
+                    "until": utc(until_at),
                     "findings": collected,
                     "summary": engine.summary(),
                 }

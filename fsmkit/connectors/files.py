@@ -33,7 +33,7 @@ from fsmkit.model import (
     Task,
     WorkOrder,
     parse_work_order,
-    to_plain,
+    to_json,
 )
 
 _fromisoformat = datetime.fromisoformat
@@ -230,7 +230,7 @@ class FilesConnector(Connector):
                     if task.key in keys:
                         results.append(PushResult(task.key, "exists", self._task_id(keys[task.key])))
                         continue
-                    handle.write(orjson.dumps(to_plain(task)) + b"\n")
+                    handle.write(to_json(task) + b"\n")
                     handle.flush()
                     os.fsync(handle.fileno())
                     keys[task.key] = len(keys) + 1
