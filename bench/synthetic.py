@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -63,9 +64,21 @@ def generate(
                 "ends_on": "2030-12-31",
                 "calendar_id": f"cal-{a % len(ZONES)}",
                 "promises": [
-                    {"id": "resp-p1", "kind": "response", "target": "PT4H", "priorities": ["P1"]},
-                    {"id": "resp", "kind": "response", "target": "PT8H", "priorities": ["P2", "P3", "P4"]},
-                    {"id": "fix", "kind": "resolution", "target": "PT16H"},
+                    {
+                        "id": "resp-p1",
+                        "kind": "response",
+                        "target": "PT4H",
+                        "priorities": ["P1"],
+                        "work_kinds": ["corrective"],
+                    },
+                    {
+                        "id": "resp",
+                        "kind": "response",
+                        "target": "PT8H",
+                        "priorities": ["P2", "P3", "P4"],
+                        "work_kinds": ["corrective"],
+                    },
+                    {"id": "fix", "kind": "resolution", "target": "PT16H", "work_kinds": ["corrective"]},
                     {"id": "window", "kind": "arrival", "grace": "PT15M"},
                     {"id": "pm", "kind": "pm_interval", "target": "P90D", "clock": "wall"},
                 ],
@@ -88,9 +101,19 @@ def generate(
                     },
                 }
             )
-    step = timedelta(days=730) / max(work_orders, 1)
-    records = []
-    for n in range(work_orders):
+    write(out / "accounts.jsonl", account_records)
+    write(out / "assets.jsonl", asset_records)
+    write(out / "calendars.jsonl", calendars)
+    write(out / "contracts.jsonl", contract_records)
+    with (out / "work_orders.jsonl").open("w", encoding="utf-8") as handle:
+        for record in _work_orders(rng, work_orders, accounts, assets_per_account):
+            handle.write(json.dumps(record, separators=(",", ":")) + "\n")
+
+
+def _work_orders(rng: random.Random, count: int, accounts: int, assets_per_account: int) -> Iterator[dict]:
+    """Work orders over two years from START, in (opened_at, id) order, streamed."""
+    step = timedelta(days=730) / max(count, 1)
+    for n in range(count):
         a = rng.randrange(accounts)
         zone = ZoneInfo(ZONES[a % len(ZONES)])
         opened = START + step * n
@@ -124,34 +147,27 @@ def generate(
                     "reason": "Awaiting Parts",
                 }
             )
-        records.append(
-            {
-                "id": f"wo-{n:08}",
-                "number": f"WO{n:08}",
-                "account_id": f"acc-{a:05}",
-                "asset_id": f"ast-{a:05}-{rng.randrange(assets_per_account):02}",
-                "contract_id": f"con-{a:05}",
-                "site": None,
-                "kind": kind,
-                "priority": rng.choice(["P1", "P2", "P2", "P3", "P3", "P4"]),
-                "state": "closed",
-                "status": "Closed Complete",
-                "summary": "Unit not cooling",
-                "description": "Case temperature above set point; alarm raised by the controller.",
-                "opened_at": iso(opened, zone),
-                "resolved_at": iso(resolved, zone),
-                "closed_at": iso(resolved, zone),
-                "pauses": pauses,
-                "visits": visits,
-                "failure_code": rng.choice(CODES) if kind == "corrective" else None,
-                "resolution_code": "REPAIRED" if kind == "corrective" else None,
-            }
-        )
-    write(out / "accounts.jsonl", account_records)
-    write(out / "assets.jsonl", asset_records)
-    write(out / "calendars.jsonl", calendars)
-    write(out / "contracts.jsonl", contract_records)
-    write(out / "work_orders.jsonl", records)
+        yield {
+            "id": f"wo-{n:08}",
+            "number": f"WO{n:08}",
+            "account_id": f"acc-{a:05}",
+            "asset_id": f"ast-{a:05}-{rng.randrange(assets_per_account):02}",
+            "contract_id": f"con-{a:05}",
+            "site": None,
+            "kind": kind,
+            "priority": rng.choice(["P1", "P2", "P2", "P3", "P3", "P4"]),
+            "state": "closed",
+            "status": "Closed Complete",
+            "summary": "Unit not cooling",
+            "description": "Case temperature above set point; alarm raised by the controller.",
+            "opened_at": iso(opened, zone),
+            "resolved_at": iso(resolved, zone),
+            "closed_at": iso(resolved, zone),
+            "pauses": pauses,
+            "visits": visits,
+            "failure_code": rng.choice(CODES) if kind == "corrective" else None,
+            "resolution_code": "REPAIRED" if kind == "corrective" else None,
+        }
 
 
 def main() -> None:

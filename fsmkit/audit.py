@@ -20,6 +20,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from fsmkit.clock import BusinessClock, local_midnight
@@ -82,6 +83,7 @@ def minutes_down(span: timedelta) -> int:
     return max(0, span // MINUTE)
 
 
+@lru_cache(maxsize=4096)
 def amount(minutes: int, clock: str) -> str:
     """Minutes in words for a message: "45 business minutes", "6 hours 53 min", "12 days 3 h"."""
     unit = "business " if clock == "business" else ""
@@ -95,8 +97,47 @@ def amount(minutes: int, clock: str) -> str:
 
 
 def _local(moment: datetime, tz: str | None) -> str:
+    """'2026-03-02 13:15 CET': an instant in a zone's wall time, for messages."""
     local = moment.astimezone(zone(tz) if tz else UTC)
-    return local.strftime("%Y-%m-%d %H:%M ") + (local.tzname() or "")
+    return f"{local.isoformat(' ', 'minutes')[:16]} {local.tzname()}"
+
+
+def _window(visit: Visit, tz: str | None) -> str:
+    """'2026-03-02 10:00-12:00 CET', or 'by 2026-03-02 12:00 CET' without a start."""
+    end = _local(visit.window_end, tz) if visit.window_end else ""
+    if visit.window_start is None:
+        return f"by {end}"
+    return f"{_local(visit.window_start, tz)[:16]}-{end[11:]}"
+
+
+@lru_cache(maxsize=64)
+def _iso_duration(span: timedelta) -> str:
+    return format_duration(span)
+
+
+def _deadline_message(
+    work_order: WorkOrder,
+    promise: Promise,
+    status: str,
+    actual: datetime | None,
+    late_by: int | None,
+    remaining: int | None,
+    when: str,
+) -> str:
+    """One sentence a manager can read aloud about a response or resolution deadline."""
+    name = work_order.number or work_order.id
+    if work_order.priority:
+        name += f" ({work_order.priority})"
+    what = "on site or resolved" if promise.kind == "response" else "resolved"
+    target = amount(int((promise.target or timedelta(0)) / MINUTE), promise.clock)
+    deadline = f"{promise.kind} deadline of {target} ({when})"
+    if status == "met":
+        return f"{name} was {what} before its {deadline}."
+    if status == "breached" and actual is not None:
+        return f"{name} was {what} {amount(late_by or 0, promise.clock)} after its {deadline}."
+    if status == "breached":
+        return f"{name} is still not {what}, {amount(late_by or 0, promise.clock)} past its {deadline}."
+    return f"{name} must be {what} within {amount(remaining or 0, promise.clock)}, by its {deadline}."
 
 
 @dataclass
@@ -137,6 +178,7 @@ class Audit:
         self._history: dict[str, _AssetHistory] = defaultdict(_AssetHistory)
         self._open_at_as_of: list[WorkOrder] = []
         self._active_accounts: set[str] = set()
+        self._applicable_cache: dict[tuple[str, str | None, str], list[Promise]] = {}
 
     # -- what to read ---------------------------------------------------------------------------
 
@@ -241,28 +283,35 @@ class Audit:
 
     def _work_order_findings(self, work_order: WorkOrder) -> list[Finding]:
         contract = self.contract_for(work_order)
-        findings: list[Finding] = []
         if contract is None:
-            if "coverage" in self.kinds:
-                findings.append(self._not_covered(work_order))
+            findings = [self._not_covered(work_order)] if "coverage" in self.kinds else []
         else:
-            for promise in contract.promises:
-                if promise.kind not in self.kinds or not promise.applies_to(
-                    work_order.priority, work_order.kind
-                ):
-                    continue
-                if promise.kind in ("response", "resolution"):
-                    findings.append(self._deadline(work_order, contract, promise))
-                elif promise.kind == "arrival":
-                    findings.extend(
-                        self._arrival(work_order, visit, promise)
-                        for visit in work_order.visits
-                        if visit.window_end is not None
-                    )
-        findings.sort(key=lambda f: (f.rule, f.subject.id, f.promise_id or ""))
+            tz = self._zone_of(contract, self._site_zone(work_order))
+            findings = []
+            for promise in self._applicable(contract, work_order.priority, work_order.kind):
+                if promise.kind == "arrival":
+                    site_zone = self._site_zone(work_order)
+                    findings += [self._arrival(work_order, visit, promise, site_zone)
+                                 for visit in work_order.visits if visit.window_end is not None]  # fmt: skip
+                else:
+                    findings.append(self._deadline(work_order, contract, promise, tz))
+            if len(findings) > 1:
+                findings.sort(key=lambda f: (f.rule, f.subject.id, f.promise_id or ""))
         for finding in findings:
             self._count(finding)
         return findings
+
+    def _applicable(self, contract: Contract, priority: str | None, kind: str) -> list[Promise]:
+        """The contract's work-order promises (response, resolution, arrival) that cover this priority
+        and kind and that this audit evaluates; cached, as few combinations recur."""
+        key = (contract.id, priority, kind)
+        if key not in self._applicable_cache:
+            self._applicable_cache[key] = [
+                p for p in contract.promises
+                if p.kind in ("response", "resolution", "arrival") and p.kind in self.kinds
+                and p.applies_to(priority, kind)
+            ]  # fmt: skip
+        return self._applicable_cache[key]
 
     def _count(self, finding: Finding) -> None:
         counts = self.summary_counts[(finding.account_id or "", finding.rule)]
@@ -277,23 +326,26 @@ class Audit:
         as_of = self.as_of
         return [(p.start, min(p.end or as_of, as_of)) for p in work_order.pauses if p.start < as_of]
 
-    def _happened(self, moment: datetime | None) -> datetime | None:
-        return moment if moment is not None and moment <= self.as_of else None
-
-    def _deadline(self, work_order: WorkOrder, contract: Contract, promise: Promise) -> Finding:
+    def _deadline(
+        self, work_order: WorkOrder, contract: Contract, promise: Promise, tz: str | None
+    ) -> Finding:
+        """A response or resolution promise: due = add(opened_at, target), pauses if pausable."""
         clock = self.clock(contract, promise)
         pauses = self._pauses(work_order, promise)
         assert promise.target is not None
         due = clock.add(work_order.opened_at, promise.target, pauses)
-        resolved = self._happened(work_order.resolved_at)
+        as_of = self.as_of
+        resolved = (
+            work_order.resolved_at if work_order.resolved_at and work_order.resolved_at <= as_of else None
+        )
+        actual = resolved
         if promise.kind == "response":
-            arrivals = [a for v in work_order.visits if (a := self._happened(v.arrived_at)) is not None]
-            candidates = [*arrivals, *([resolved] if resolved else [])]
-            actual = min(candidates) if candidates else None
-        else:
-            actual = resolved
+            for visit in work_order.visits:
+                arrived = visit.arrived_at
+                if arrived is not None and arrived <= as_of and (actual is None or arrived < actual):
+                    actual = arrived
         status, late_by, remaining = self._judge(clock, pauses, due, actual, promise.target)
-        finding = Finding(
+        return Finding(
             rule=promise.kind,
             status=status,
             severity=severity(promise.kind, status, work_order.priority),
@@ -301,15 +353,16 @@ class Audit:
             subject=Subject("work_order", work_order.id),
             work_order_id=work_order.id,
             promise_id=promise.id,
-            due_at=utc(due),
+            due_at=due.astimezone(UTC),
             actual_at=utc(actual),
             late_by_minutes=late_by,
             remaining_minutes=remaining,
             clock=promise.clock,
             evidence=[_work_order_evidence(work_order)],
+            message=_deadline_message(
+                work_order, promise, status, actual, late_by, remaining, _local(due, tz)
+            ),
         )
-        finding.message = self._deadline_message(work_order, contract, promise, finding, due)
-        return finding
 
     def _judge(
         self, clock: BusinessClock, pauses: Pauses, due: datetime, actual: datetime | None, target: timedelta
@@ -324,40 +377,18 @@ class Audit:
         left = clock.elapsed(self.as_of, due, pauses)
         return ("at_risk" if left * AT_RISK_SHARE < target else "pending"), None, minutes_down(left)
 
-    def _deadline_message(
-        self, work_order: WorkOrder, contract: Contract, promise: Promise, finding: Finding, due: datetime
-    ) -> str:
-        name = f"{work_order.number or work_order.id}" + (
-            f" ({work_order.priority})" if work_order.priority else ""
-        )
-        what = {"response": "on site or resolved", "resolution": "resolved"}[promise.kind]
-        target = amount(int((promise.target or timedelta(0)) / MINUTE), promise.clock)
-        when = _local(due, self._zone_of(contract, self._site_zone(work_order)))
-        late = amount(finding.late_by_minutes or 0, promise.clock)
-        left = amount(finding.remaining_minutes or 0, promise.clock)
-        deadline = f"{promise.kind} deadline of {target} ({when})"
-        if finding.status == "met":
-            return f"{name} was {what} before its {deadline}."
-        if finding.status == "breached" and finding.actual_at is not None:
-            return f"{name} was {what} {late} after its {deadline}."
-        if finding.status == "breached":
-            return f"{name} is still not {what}, {late} past its {deadline}."
-        return f"{name} must be {what} within {left}, by its {deadline}."
-
-    def _arrival(self, work_order: WorkOrder, visit: Visit, promise: Promise) -> Finding:
+    def _arrival(self, work_order: WorkOrder, visit: Visit, promise: Promise, tz: str | None) -> Finding:
+        """An arrival promise, per visit with a booked window: due = window_end + grace (wall time)."""
         assert visit.window_end is not None
         due = visit.window_end + promise.grace
-        arrived = self._happened(visit.arrived_at)
+        arrived = visit.arrived_at if visit.arrived_at and visit.arrived_at <= self.as_of else None
         late_by = remaining = None
-        tz = self._site_zone(work_order)
-        window = f"{_local(visit.window_start, tz)[:16]}-" if visit.window_start else "by "
-        window += _local(visit.window_end, tz)[11:]
+        window = _window(visit, tz)
         who = visit.technician or "the technician"
         if arrived is not None and arrived <= due:
             status = "met"
-            early = visit.window_start is not None and arrived < visit.window_start
-            when = _local(arrived, tz)[11:16]
-            message = f"{who} arrived {'early, ' if early else ''}at {when} for the window {window}."
+            early = "early, " if visit.window_start is not None and arrived < visit.window_start else ""
+            message = f"{who} arrived {early}at {_local(arrived, tz)[11:16]} for the window {window}."
         elif arrived is not None:
             status, late_by = "breached", minutes_up(arrived - due)
             message = f"{who} arrived {amount(late_by, 'wall')} after the window {window} and its grace."
@@ -375,23 +406,15 @@ class Audit:
             subject=Subject("visit", visit.id),
             work_order_id=work_order.id,
             promise_id=promise.id,
-            due_at=utc(due),
+            due_at=due.astimezone(UTC),
             actual_at=utc(arrived),
             late_by_minutes=late_by,
             remaining_minutes=remaining,
             clock="wall",
             message=f"{work_order.number or work_order.id}: {message}",
-            evidence=[
-                {
-                    "visit_id": visit.id,
-                    "technician": visit.technician,
-                    "window_start": utc(visit.window_start),
-                    "window_end": utc(visit.window_end),
-                    "arrived_at": utc(arrived),
-                    "grace": format_duration(promise.grace),
-                }
-            ],
-        )
+            evidence=[{"visit_id": visit.id, "technician": visit.technician, "window_start": utc(visit.window_start),
+                       "window_end": visit.window_end.astimezone(UTC), "grace": _iso_duration(promise.grace)}],
+        )  # fmt: skip
 
     def _not_covered(self, work_order: WorkOrder) -> Finding:
         return Finding(
@@ -590,13 +613,8 @@ class Audit:
 
 
 def _work_order_evidence(work_order: WorkOrder) -> dict[str, Any]:
-    return {
-        "work_order_id": work_order.id,
-        "number": work_order.number,
-        "priority": work_order.priority,
-        "opened_at": utc(work_order.opened_at),
-        "resolved_at": utc(work_order.resolved_at),
-    }
+    return {"work_order_id": work_order.id, "number": work_order.number, "priority": work_order.priority,
+            "opened_at": work_order.opened_at.astimezone(UTC)}  # fmt: skip
 
 
 def shown(finding: Finding, show_all: bool) -> bool:
