@@ -291,8 +291,11 @@ class Audit:
             for promise in self._applicable(contract, work_order.priority, work_order.kind):
                 if promise.kind == "arrival":
                     site_zone = self._site_zone(work_order)
-                    findings += [self._arrival(work_order, visit, promise, site_zone)
-                                 for visit in work_order.visits if visit.window_end is not None]  # fmt: skip
+                    findings += [
+                        self._arrival(work_order, visit, promise, site_zone)
+                        for visit in work_order.visits
+                        if visit.window_end is not None
+                    ]
                 else:
                     findings.append(self._deadline(work_order, contract, promise, tz))
             if len(findings) > 1:
@@ -307,10 +310,12 @@ class Audit:
         key = (contract.id, priority, kind)
         if key not in self._applicable_cache:
             self._applicable_cache[key] = [
-                p for p in contract.promises
-                if p.kind in ("response", "resolution", "arrival") and p.kind in self.kinds
+                p
+                for p in contract.promises
+                if p.kind in ("response", "resolution", "arrival")
+                and p.kind in self.kinds
                 and p.applies_to(priority, kind)
-            ]  # fmt: skip
+            ]
         return self._applicable_cache[key]
 
     def _count(self, finding: Finding) -> None:
@@ -412,9 +417,16 @@ class Audit:
             remaining_minutes=remaining,
             clock="wall",
             message=f"{work_order.number or work_order.id}: {message}",
-            evidence=[{"visit_id": visit.id, "technician": visit.technician, "window_start": utc(visit.window_start),
-                       "window_end": visit.window_end.astimezone(UTC), "grace": _iso_duration(promise.grace)}],
-        )  # fmt: skip
+            evidence=[
+                {
+                    "visit_id": visit.id,
+                    "technician": visit.technician,
+                    "window_start": utc(visit.window_start),
+                    "window_end": visit.window_end.astimezone(UTC),
+                    "grace": _iso_duration(promise.grace),
+                }
+            ],
+        )
 
     def _not_covered(self, work_order: WorkOrder) -> Finding:
         return Finding(
@@ -613,8 +625,12 @@ class Audit:
 
 
 def _work_order_evidence(work_order: WorkOrder) -> dict[str, Any]:
-    return {"work_order_id": work_order.id, "number": work_order.number, "priority": work_order.priority,
-            "opened_at": work_order.opened_at.astimezone(UTC)}  # fmt: skip
+    return {
+        "work_order_id": work_order.id,
+        "number": work_order.number,
+        "priority": work_order.priority,
+        "opened_at": work_order.opened_at.astimezone(UTC),
+    }
 
 
 def shown(finding: Finding, show_all: bool) -> bool:

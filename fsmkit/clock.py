@@ -43,7 +43,6 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _EPOCH_ORDINAL = _EPOCH.toordinal()
 _ZERO = timedelta(0)
 _TICK = timedelta(microseconds=1)
-_LATEST = datetime.max.replace(tzinfo=UTC) - _EPOCH
 _CYCLE = timedelta(days=146_097)  # 400 Gregorian years: weekdays, dates and POSIX DST rules all repeat
 _RULES_FROM = 2100  # from here on zoneinfo derives offsets from the zone's rule, never from its table
 _FIRST_YEAR, _LAST_YEAR = 2, 9998  # UTC years a calendar can be built for (their local days exist)
@@ -52,10 +51,13 @@ _FIRST_YEAR, _LAST_YEAR = 2, 9998  # UTC years a calendar can be built for (thei
 def local_midnight(day: date, tz_name: str) -> datetime:
     """00:00 of `day` in zone `tz_name`, aware (DESIGN.md "Dates as instants").
 
-    Where midnight falls in a spring-forward gap, the instant is the one zoneinfo's fold=0 gives (the
-    gap's length later on the wall clock), as for every local time the clock converts.
+    Where midnight falls in a spring-forward gap (America/Santiago, 2026-09-06), the instant is the one
+    zoneinfo's fold=0 gives, as for every local time the clock converts, and it is returned as the real
+    local time it is (01:00 -03:00 there), never as a nonexistent one, which Python would compare as
+    unequal to every other datetime.
     """
-    return datetime(day.year, day.month, day.day, tzinfo=zone(tz_name))
+    tz = zone(tz_name)
+    return datetime(day.year, day.month, day.day, tzinfo=tz).astimezone(tz)
 
 
 def _year_start(year: int) -> timedelta:
@@ -71,13 +73,6 @@ def _instant(moment: datetime, what: str) -> timedelta:
         raise InputError(
             f"{what} {moment.isoformat()} has no UTC offset; the clock needs aware datetimes"
         ) from None
-
-
-def _datetime(instant: timedelta) -> datetime:
-    try:
-        return _EPOCH + instant
-    except OverflowError:
-        raise InputError("the deadline falls after the year 9999; the duration is too long") from None
 
 
 def _merged_pauses(pauses: Pauses) -> list[tuple[timedelta, timedelta]]:
@@ -196,17 +191,27 @@ class BusinessClock:
         negative duration, a naive datetime, or a deadline after the year 9999 is an InputError.
         """
         current = _instant(start, "start")
-        merged = _merged_pauses(pauses) if pauses else ()
         if duration <= _ZERO:
             if duration:
                 raise InputError(f"duration {format_duration(duration)} is negative")
             return _EPOCH + current
-        if duration > _LATEST - current:  # open time never outruns the wall clock
+        need = duration
+        if pauses:
+            current, need = self._through_pauses(current, need, _merged_pauses(pauses))
+        try:
+            deadline = self._at(self._position(current) + need)
+            return _EPOCH + (deadline if deadline > current else current)
+        except OverflowError:
             raise InputError(
                 f"{format_duration(duration)} after {start.isoformat()} falls after the year 9999"
-            )
-        need = duration
-        for pause_start, pause_end in merged:
+            ) from None
+
+    def _through_pauses(
+        self, current: timedelta, need: timedelta, pauses: list[tuple[timedelta, timedelta]]
+    ) -> tuple[timedelta, timedelta]:
+        """Walk `need` of open time from `current` past the (merged) pauses: the instant after the last
+        pause that `need` outlasts, and the open time still needed from there."""
+        for pause_start, pause_end in pauses:
             if pause_end <= current:
                 continue
             if pause_start > current:
@@ -215,22 +220,26 @@ class BusinessClock:
                     break
                 need -= before_pause
             current = pause_end
-        deadline = self._at(self._position(current) + need)
-        return _datetime(deadline if deadline > current else current)
+        return current, need
 
     # -- positions: the open time from the origin to an instant, and back -----------------------
 
     def _position(self, t: timedelta) -> timedelta:
         """The open time before instant t, from this clock's origin."""
-        if t >= self._cycle_end:
-            cycles = (t - self._cycle_start) // _CYCLE
-            return self._position(t - cycles * _CYCLE) + cycles * self._open_per_cycle()
         if not self._lo <= t <= self._hi:
-            self._cover(t)
+            return self._position_outside(t)
         i = bisect_right(self._starts, t) - 1
         if t >= self._ends[i]:
             return self._position_ends[i]
         return self._positions[i] + (t - self._starts[i])
+
+    def _position_outside(self, t: timedelta) -> timedelta:
+        """_position of an instant outside the years built: fold it into the 400-year cycle, or build."""
+        if t >= self._cycle_end:
+            cycles = (t - self._cycle_start) // _CYCLE
+            return self._position(t - cycles * _CYCLE) + cycles * self._open_per_cycle()
+        self._cover(t)
+        return self._position(t)
 
     def _at(self, position: timedelta) -> timedelta:
         """The earliest instant whose position is `position` (not before the first instant built)."""
