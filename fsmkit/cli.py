@@ -15,6 +15,7 @@ from fsmkit.commands.audit import audit
 from fsmkit.commands.connectors import connectors
 from fsmkit.commands.doctor import doctor
 from fsmkit.commands.init import init
+from fsmkit.commands.repeats import repeats
 from fsmkit.errors import ExitStatus, FsmkitError
 
 
@@ -101,7 +102,7 @@ def cli(
     )
 
 
-for command in (audit, connectors, doctor, init):
+for command in (audit, connectors, doctor, init, repeats):
     cli.add_command(command)
 
 
