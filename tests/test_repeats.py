@@ -53,8 +53,18 @@ def test_three_failures_exactly_a_window_apart_are_a_repeat_failure() -> None:
     assert [(f.subject.id, f.work_order_id, f.severity) for f in found] == [("ast-1", "wo-001", "high")]
     assert found[0].evidence == [
         {"work_order_id": "wo-001", "number": "WO-001", "opened_at": T0, "failure_code": "COMP-RELAY"},
-        {"work_order_id": "wo-002", "number": "WO-002", "opened_at": T0 + days(40), "failure_code": "COMP-RELAY"},
-        {"work_order_id": "wo-003", "number": "WO-003", "opened_at": T0 + days(90), "failure_code": "COMP-RELAY"},
+        {
+            "work_order_id": "wo-002",
+            "number": "WO-002",
+            "opened_at": T0 + days(40),
+            "failure_code": "COMP-RELAY",
+        },
+        {
+            "work_order_id": "wo-003",
+            "number": "WO-003",
+            "opened_at": T0 + days(90),
+            "failure_code": "COMP-RELAY",
+        },
     ]
 
 
@@ -75,18 +85,30 @@ def test_separate_clusters_on_one_asset_are_separate_findings() -> None:
     opened = [T0, T0 + days(10), T0 + days(20), T0 + days(200), T0 + days(210), T0 + days(220)]
     found = of(run([failure(i + 1, t) for i, t in enumerate(opened)]), "repeat_failure")
     assert [[e["work_order_id"] for e in f.evidence] for f in found] == [
-        ["wo-001", "wo-002", "wo-003"], ["wo-004", "wo-005", "wo-006"]]
+        ["wo-001", "wo-002", "wo-003"],
+        ["wo-004", "wo-005", "wo-006"],
+    ]
 
 
 def test_only_corrective_uncancelled_work_orders_in_the_window_count() -> None:
-    work_orders = [failure(1, T0), failure(2, T0 + days(1), kind="preventive"), failure(3, T0 + days(2), state="cancelled"),
-                   failure(4, T0 + days(3)), failure(5, datetime(2025, 12, 30, tzinfo=UTC))]
+    work_orders = [
+        failure(1, T0),
+        failure(2, T0 + days(1), kind="preventive"),
+        failure(3, T0 + days(2), state="cancelled"),
+        failure(4, T0 + days(3)),
+        failure(5, datetime(2025, 12, 30, tzinfo=UTC)),
+    ]
     assert of(run(work_orders), "repeat_failure") == []
     assert len(of(run(work_orders, threshold=2), "repeat_failure")) == 1
 
 
 def test_threshold_and_window_are_parameters() -> None:
-    work_orders = [failure(1, T0), failure(2, T0 + days(20)), failure(3, T0 + days(40)), failure(4, T0 + days(60))]
+    work_orders = [
+        failure(1, T0),
+        failure(2, T0 + days(20)),
+        failure(3, T0 + days(40)),
+        failure(4, T0 + days(60)),
+    ]
     assert of(run(work_orders, threshold=4, window=days(59)), "repeat_failure") == []
     assert len(of(run(work_orders, threshold=4, window=days(60)), "repeat_failure")) == 1
 
@@ -98,14 +120,21 @@ def test_callback_counts_from_resolution_not_opening() -> None:
     # wo-1 opened day 0, resolved day 10; wo-2 opened day 35: 35 days after opening, 25 after the fix.
     found = of(run([failure(1, T0, resolved=days(10)), failure(2, T0 + days(35))]), "callback")
     assert [(f.subject.type, f.subject.id, f.work_order_id, f.severity) for f in found] == [
-        ("work_order", "wo-002", "wo-002", "medium")]
+        ("work_order", "wo-002", "wo-002", "medium")
+    ]
     earlier, later = found[0].evidence
-    assert (earlier["work_order_id"], earlier["resolved_at"], earlier["technician"]) == ("wo-001", T0 + days(10), "Jana Novak")
+    assert (earlier["work_order_id"], earlier["resolved_at"], earlier["technician"]) == (
+        "wo-001",
+        T0 + days(10),
+        "Jana Novak",
+    )
     assert later["work_order_id"] == "wo-002"
     assert "25.0 days after WO-001 was fixed by Jana Novak" in found[0].message
 
 
-@pytest.mark.parametrize(("gap", "is_callback"), [(days(30), True), (days(30) + timedelta(seconds=1), False), (days(0), True)])
+@pytest.mark.parametrize(
+    ("gap", "is_callback"), [(days(30), True), (days(30) + timedelta(seconds=1), False), (days(0), True)]
+)
 def test_callback_days_is_inclusive(gap: timedelta, is_callback: bool) -> None:
     found = of(run([failure(1, T0, resolved=days(1)), failure(2, T0 + days(1) + gap)]), "callback")
     assert bool(found) is is_callback
@@ -119,7 +148,7 @@ def test_opened_while_the_earlier_job_was_unresolved_is_not_a_callback() -> None
 def test_a_fix_after_as_of_has_not_happened() -> None:
     work_orders = [failure(1, T0, resolved=days(10)), failure(2, T0 + days(20))]
     assert of(run(work_orders, as_of=T0 + days(25)), "callback")
-    assert of(run(work_orders[:1] + [failure(2, T0 + days(9))], as_of=T0 + days(9.5)), "callback") == []
+    assert of(run([*work_orders[:1], failure(2, T0 + days(9))], as_of=T0 + days(9.5)), "callback") == []
 
 
 # -- repeat_account --------------------------------------------------------------------------------
@@ -144,8 +173,17 @@ def reference_tail(k: int, n: int, p: Fraction) -> float:
     return float(sum(math.comb(n, y) * p**y * (1 - p) ** (n - y) for y in range(k, n + 1)))
 
 
-@pytest.mark.parametrize(("k", "n", "p"), [(5, 9, Fraction(1, 3)), (0, 4, Fraction(1, 2)), (12, 40, Fraction(1, 10)),
-                                           (70, 110, Fraction(10, 57)), (3, 3, Fraction(1, 7)), (4, 3, Fraction(1, 2))])
+@pytest.mark.parametrize(
+    ("k", "n", "p"),
+    [
+        (5, 9, Fraction(1, 3)),
+        (0, 4, Fraction(1, 2)),
+        (12, 40, Fraction(1, 10)),
+        (70, 110, Fraction(10, 57)),
+        (3, 3, Fraction(1, 7)),
+        (4, 3, Fraction(1, 2)),
+    ],
+)
 def test_binomial_tail_matches_exact_arithmetic(k: int, n: int, p: Fraction) -> None:
     assert binomial_tail(k, n, float(p)) == pytest.approx(reference_tail(k, n, p), rel=1e-9, abs=1e-300)
 
@@ -154,7 +192,9 @@ def test_poisson_rate_test_is_the_conditional_binomial_test() -> None:
     # R's poisson.test(c(10, 20), c(2, 20), alternative = "greater") conditions on the 30 events:
     # P(Y >= 10), Y ~ Binomial(30, 2 / 22) = 0.000209226...
     assert poisson_rate_test(10, 2.0, 20, 20.0) == pytest.approx(0.00020922601417225, rel=1e-9)
-    assert poisson_rate_test(10, 2.0, 20, 20.0) == pytest.approx(reference_tail(10, 30, Fraction(1, 11)), rel=1e-9)
+    assert poisson_rate_test(10, 2.0, 20, 20.0) == pytest.approx(
+        reference_tail(10, 30, Fraction(1, 11)), rel=1e-9
+    )
 
 
 def fleet() -> tuple[list[dict], list[dict]]:
@@ -168,13 +208,19 @@ def fleet() -> tuple[list[dict], list[dict]]:
             n += 1
             work_orders.append(failure(n, T0 + days(45 * q + i), asset=f"flaw-{i}"))
     for i in range(40):
-        assets.append(builders.asset(id=f"ok-{i}", model="FrostLine RC-400", installed_on=None, account_id="acc-9"))
+        assets.append(
+            builders.asset(id=f"ok-{i}", model="FrostLine RC-400", installed_on=None, account_id="acc-9")
+        )
         n += 1
         work_orders.append(failure(n, T0 + days(i), asset=f"ok-{i}", kind="install"))
         n += 1
         work_orders.append(failure(n, T0 + days(100 + i), asset=f"ok-{i}"))
     for i in range(2):
-        assets.append(builders.asset(id=f"small-{i}", model="ChillPro WCC-900", installed_on="2026-07-01", account_id="acc-9"))
+        assets.append(
+            builders.asset(
+                id=f"small-{i}", model="ChillPro WCC-900", installed_on="2026-07-01", account_id="acc-9"
+            )
+        )
     for t in (200, 230, 260):
         n += 1
         work_orders.append(failure(n, T0 + days(t), asset="small-0"))
@@ -205,7 +251,12 @@ def test_flawed_model_is_flagged_and_the_small_noisy_one_is_not() -> None:
 
 def test_findings_come_by_rule_then_subject() -> None:
     assets, work_orders = fleet()
-    found = run(work_orders, assets=assets, since=datetime(2026, 1, 1, tzinfo=UTC), as_of=datetime(2027, 1, 1, tzinfo=UTC))
+    found = run(
+        work_orders,
+        assets=assets,
+        since=datetime(2026, 1, 1, tzinfo=UTC),
+        as_of=datetime(2027, 1, 1, tzinfo=UTC),
+    )
     keys = [(f.rule, f.subject.id) for f in found]
     assert keys == sorted(keys)
     assert {f.rule for f in found} == {"callback", "model_defect_suspect", "repeat_account", "repeat_failure"}
