@@ -15,7 +15,9 @@ covered asset, the work orders open at as_of, and the accounts that had work in 
 
 from __future__ import annotations
 
+import heapq
 import math
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -50,6 +52,8 @@ CONTRACT_ENDING_HORIZON = timedelta(days=90)
 PM_ON_SITE_HORIZON = timedelta(days=14)
 MINUTE = timedelta(minutes=1)
 WALL = BusinessClock.wall()
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 Pauses = list[tuple[datetime, datetime]]
 
 
@@ -140,11 +144,26 @@ def _deadline_message(
     return f"{name} must be {what} within {amount(remaining or 0, promise.clock)}, by its {deadline}."
 
 
-@dataclass
-class _AssetHistory:
-    """What the PM rules need of one covered asset: its preventive completions, in order."""
+class _Completions:
+    """The preventive completions of one asset, compactly: epoch microseconds and work order ids.
 
-    completions: list[tuple[datetime, str]] = field(default_factory=list)
+    They are the one thing the audit keeps per work order read (the PM chain is evaluated at the end,
+    in due order across assets), so they are kept as machine integers, not datetime objects.
+    """
+
+    __slots__ = ("ids", "times")
+
+    def __init__(self) -> None:
+        self.times = array("q")
+        self.ids: list[str] = []
+
+    def add(self, moment: datetime, work_order_id: str) -> None:
+        self.times.append((moment - _EPOCH) // _MICROSECOND)
+        self.ids.append(work_order_id)
+
+    def in_order(self) -> Iterator[tuple[datetime, str]]:
+        for i in sorted(range(len(self.times)), key=lambda i: (self.times[i], self.ids[i])):
+            yield _EPOCH + self.times[i] * _MICROSECOND, self.ids[i]
 
 
 @dataclass
@@ -175,7 +194,7 @@ class Audit:
             for asset in self.assets.values()
             if asset.contract_id == contract.id
         }
-        self._history: dict[str, _AssetHistory] = defaultdict(_AssetHistory)
+        self._completions: dict[str, _Completions] = defaultdict(_Completions)
         self._open_at_as_of: list[WorkOrder] = []
         self._active_accounts: set[str] = set()
         self._applicable_cache: dict[tuple[str, str | None, str], list[Promise]] = {}
@@ -271,7 +290,7 @@ class Audit:
         if work_order.kind == "preventive" and work_order.asset_id in self._pm:
             resolved = work_order.resolved_at
             if resolved is not None and resolved <= self.as_of:
-                self._history[work_order.asset_id].completions.append((resolved, work_order.id))
+                self._completions[work_order.asset_id].add(resolved, work_order.id)
         if self._is_open_at_as_of(work_order):
             self._open_at_as_of.append(work_order)
 
@@ -443,23 +462,23 @@ class Audit:
     # -- asset and contract findings ----------------------------------------------------------------
 
     def _later_findings(self) -> Iterator[Finding]:
-        findings: list[Finding] = []
-        open_pm: dict[str, Finding] = {}
-        if "pm_interval" in self.kinds or "pm_due_on_site" in self.kinds:
-            for asset_id in sorted(self._pm):
-                for finding, is_open in self._pm_findings(asset_id):
-                    if is_open:
-                        open_pm[asset_id] = finding
-                    if "pm_interval" in self.kinds and (is_open or self.since <= finding.due_at < self.until):
-                        findings.append(finding)
-                        self._count(finding)
-        if "pm_due_on_site" in self.kinds:
-            findings.extend(self._pm_due_on_site(open_pm))
+        """Asset and contract findings by (due_at, rule, subject id), merged lazily from one sorted
+        stream per asset, so that a year of PM completions never sits in memory as findings."""
+        streams: list[Iterable[Finding]] = [self._asset_findings(a) for a in sorted(self._pm)]
         if "contract_ending" in self.kinds:
-            findings.extend(self._contract_ending())
-        far_future = datetime.max.replace(tzinfo=UTC)
-        findings.sort(key=lambda f: (f.due_at is None, f.due_at or far_future, f.rule, f.subject.id))
-        yield from findings
+            streams.append(sorted(self._contract_ending(), key=_due_order))
+        yield from heapq.merge(*streams, key=_due_order)
+
+    def _asset_findings(self, asset_id: str) -> Iterator[Finding]:
+        """One asset's PM findings in due order: completions due in the window, then the open interval
+        (preceded by pm_due_on_site when that applies: same due_at, and its rule sorts first)."""
+        for finding, is_open in self._pm_findings(asset_id):
+            assert finding.due_at is not None
+            if is_open and "pm_due_on_site" in self.kinds:
+                yield from self._pm_due_on_site(asset_id, finding)
+            if "pm_interval" in self.kinds and (is_open or self.since <= finding.due_at < self.until):
+                self._count(finding)
+                yield finding
 
     def _pm_findings(self, asset_id: str) -> Iterator[tuple[Finding, bool]]:
         """(finding, is_open_interval) for each completed PM interval of the asset and the open one."""
@@ -473,7 +492,7 @@ class Audit:
             anchor = max(anchor, self._instant(asset.installed_on, contract, site_zone))
         lapse = self._instant(contract.ends_on + timedelta(days=1), contract, site_zone)
         due = clock.add(anchor, promise.target)
-        for completed, work_order_id in sorted(self._history[asset_id].completions):
+        for completed, work_order_id in self._completions[asset_id].in_order():
             if completed < anchor:
                 continue
             if due > lapse:
@@ -529,38 +548,42 @@ class Audit:
             ],
         )
 
-    def _pm_due_on_site(self, open_pm: dict[str, Finding]) -> Iterator[Finding]:
-        for asset_id, pm in open_pm.items():
-            assert pm.due_at is not None
-            if not (self.as_of <= pm.due_at <= self.as_of + PM_ON_SITE_HORIZON):
-                continue
+    def _pm_due_on_site(self, asset_id: str, pm: Finding) -> Iterator[Finding]:
+        """pm_due_on_site for the asset's open PM interval, when it falls due within 14 days and a job
+        is open at as_of on the same site (the asset's own preventive job aside)."""
+        assert pm.due_at is not None
+        if self.as_of <= pm.due_at <= self.as_of + PM_ON_SITE_HORIZON:
             asset = self.assets[asset_id]
             here = [
                 w
                 for w in self._open_at_as_of
                 if self._same_site(w, asset) and not (w.asset_id == asset_id and w.kind == "preventive")
             ]
-            if not here:
-                continue
-            job = here[0]
-            tz = asset.site.timezone if asset.site else None
-            yield Finding(
-                rule="pm_due_on_site",
-                status="flagged",
-                severity="low",
-                account_id=asset.account_id,
-                subject=Subject("asset", asset_id),
-                work_order_id=job.id,
-                promise_id=pm.promise_id,
-                due_at=pm.due_at,
-                remaining_minutes=minutes_down(pm.due_at - self.as_of),
-                clock="wall",
-                message=(
-                    f"Preventive maintenance of {asset.name or asset_id} falls due {_local(pm.due_at, tz)}, "
-                    f"and {job.number or job.id} is open at the same site: do both on one visit."
-                ),
-                evidence=[_work_order_evidence(w) for w in here],
-            )
+            if here:
+                yield self._on_site(asset, pm, here)
+
+    def _on_site(self, asset: Asset, pm: Finding, here: list[WorkOrder]) -> Finding:
+        """pm_due_on_site: the PM falls due soon and a job is open at the same site."""
+        assert pm.due_at is not None
+        job = here[0]
+        tz = asset.site.timezone if asset.site else None
+        return Finding(
+            rule="pm_due_on_site",
+            status="flagged",
+            severity="low",
+            account_id=asset.account_id,
+            subject=Subject("asset", asset.id),
+            work_order_id=job.id,
+            promise_id=pm.promise_id,
+            due_at=pm.due_at,
+            remaining_minutes=minutes_down(pm.due_at - self.as_of),
+            clock="wall",
+            message=(
+                f"Preventive maintenance of {asset.name or asset.id} falls due {_local(pm.due_at, tz)}, "
+                f"and {job.number or job.id} is open at the same site: do both on one visit."
+            ),
+            evidence=[_work_order_evidence(w) for w in here],
+        )
 
     def _same_site(self, work_order: WorkOrder, asset: Asset) -> bool:
         site_name = self._site_name(work_order)
@@ -622,6 +645,15 @@ class Audit:
                 }
             )
         return rows
+
+
+def _due_order(finding: Finding) -> tuple[Any, ...]:
+    return (
+        finding.due_at is None,
+        finding.due_at or datetime.max.replace(tzinfo=UTC),
+        finding.rule,
+        finding.subject.id,
+    )
 
 
 def _work_order_evidence(work_order: WorkOrder) -> dict[str, Any]:
