@@ -57,7 +57,7 @@ def local_midnight(day: date, tz_name: str) -> datetime:
     unequal to every other datetime.
     """
     tz = zone(tz_name)
-    return datetime(day.year, day.month, day.day, tzinfo=tz).astimezone(tz)
+    return datetime(day.year, day.month, day.day, tzinfo=tz).astimezone(UTC).astimezone(tz)
 
 
 def _year_start(year: int) -> timedelta:
@@ -69,7 +69,9 @@ def _year_start(year: int) -> timedelta:
 def _instant(moment: datetime, what: str) -> timedelta:
     try:
         return moment - _EPOCH
-    except TypeError:  # naive
+    except TypeError:
+        if not isinstance(moment, datetime):
+            raise TypeError(f"{what} must be an aware datetime, not {moment!r}") from None
         raise InputError(
             f"{what} {moment.isoformat()} has no UTC offset; the clock needs aware datetimes"
         ) from None
@@ -264,16 +266,9 @@ class BusinessClock:
     def _cover(self, t: timedelta) -> None:
         """Build whole UTC years onto the array until [_lo, _hi] holds instant t."""
         if not self._starts:
-            ordinal = _EPOCH_ORDINAL + t.days
-            year = date.fromordinal(ordinal).year if 0 < ordinal <= date.max.toordinal() else 0
-            self._first_year = self._next_year = year
-            self._lo = self._hi = _year_start(year)
-            self._starts, self._ends, self._positions, self._position_ends = (
-                [self._lo],
-                [self._lo],
-                [_ZERO],
-                [_ZERO],
-            )
+            ordinal = min(max(_EPOCH_ORDINAL + t.days, 1), date.max.toordinal())
+            self._first_year = self._next_year = date.fromordinal(ordinal).year
+            self._lo = _year_start(self._first_year)
             self._append()
         while t > self._hi:
             self._append()
@@ -281,7 +276,7 @@ class BusinessClock:
             self._prepend()
 
     def _append(self) -> None:
-        position = self._position_ends[-1]
+        position = self._position_ends[-1] if self._position_ends else _ZERO
         for start, end in self._year(self._next_year):
             self._starts.append(start)
             self._ends.append(end)
