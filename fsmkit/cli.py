@@ -16,7 +16,7 @@ from fsmkit.commands.connectors import connectors
 from fsmkit.commands.doctor import doctor
 from fsmkit.commands.init import init
 from fsmkit.commands.repeats import repeats
-from fsmkit.errors import ExitStatus, FsmkitError
+from fsmkit.errors import FsmkitError
 
 
 class FsmkitGroup(click.Group):
@@ -41,10 +41,6 @@ class FsmkitGroup(click.Group):
                 traceback.print_exc()
             click.echo(f"fsmkit: error: {exc}", err=True)
             status = exc.exit_status
-        except BrokenPipeError:
-            # The reader went away (`fsmkit ... | head`): not an error of ours.
-            sys.stderr.close()
-            status = ExitStatus.OK
         sys.exit(int(status or 0))
 
 
