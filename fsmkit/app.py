@@ -70,11 +70,6 @@ class App:
         """A message for the person at the terminal (stderr)."""
         click.echo(message, err=True)
 
-    def debug(self, message: str) -> None:
-        """A message shown only with -v."""
-        if self.verbose:
-            click.echo(message, err=True)
-
     def warn(self, message: str) -> None:
         """A warning on stderr."""
         click.echo(f"fsmkit: warning: {message}", err=True)

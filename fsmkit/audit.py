@@ -43,7 +43,6 @@ from fsmkit.model import (
 )
 
 WORK_ORDER_RULES = ("response", "resolution", "arrival", "coverage")
-ASSET_RULES = ("pm_interval", "pm_due_on_site")
 KINDS = ("response", "resolution", "arrival", "pm_interval", "coverage", "contract_ending", "pm_due_on_site")
 INFORMATION_RULES = ("contract_ending", "pm_due_on_site")
 SHOWN_BY_DEFAULT = ("breached", "at_risk", "not_covered", "flagged")

@@ -23,8 +23,6 @@ from fsmkit.errors import RecordError
 from fsmkit.validator import Invalid
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-PROMISE_KINDS = ("response", "resolution", "arrival", "pm_interval")
-FINDING_STATUSES = ("met", "breached", "pending", "at_risk", "not_covered", "flagged")
 
 # ---------------------------------------------------------------------------------------------------
 # Values

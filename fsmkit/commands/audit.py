@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from fsmkit.app import App
-from fsmkit.audit import KINDS, Audit, shown
+from fsmkit.audit import INFORMATION_RULES, KINDS, Audit, shown
 from fsmkit.commands._options import account_option, fail_on_option, output_options, since_option
 from fsmkit.errors import ExitStatus
 from fsmkit.model import Finding, field_names, utc
@@ -107,7 +107,7 @@ class FailOn:
 
     def track(self, findings: Iterable[Finding]) -> Iterator[Finding]:
         for finding in findings:
-            if finding.status in self.statuses and finding.rule not in ("contract_ending", "pm_due_on_site"):
+            if finding.status in self.statuses and finding.rule not in INFORMATION_RULES:
                 self.matched = True
             yield finding
 
