@@ -67,6 +67,16 @@ class _Fix:
     technician: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class _Callback:
+    """A failure that came too soon after the previous fix on the same asset."""
+
+    account_id: str
+    asset_id: str
+    failure: Failure
+    previous: _Fix
+
+
 @dataclass(slots=True)
 class _AssetState:
     recent: deque[Failure] = field(default_factory=deque)  # failures within `window` of the latest
@@ -116,7 +126,7 @@ class Repeats:
     callback_days: timedelta = timedelta(days=30)
     _states: dict[str, _AssetState] = field(default_factory=lambda: defaultdict(_AssetState))
     _clusters: dict[str, list[list[Failure]]] = field(default_factory=lambda: defaultdict(list))
-    _callbacks: list[Finding] = field(default_factory=list)
+    _callbacks: list[_Callback] = field(default_factory=list)
     _callback_assets: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     _codes: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
 
@@ -174,35 +184,40 @@ class Repeats:
         previous = state.previous
         if previous is None or previous.resolved_at is None:
             return  # no earlier fix, or opened while the earlier job was still unresolved
-        gap = work_order.opened_at - previous.resolved_at
-        if not timedelta(0) <= gap <= self.callback_days:
+        if not timedelta(0) <= work_order.opened_at - previous.resolved_at <= self.callback_days:
             return
-        days = gap / timedelta(days=1)
+        asset_id = work_order.asset_id or ""
+        self._callback_assets[work_order.account_id].add(asset_id)
+        # Kept small until the end: the finding is built when findings are asked for.
+        self._callbacks.append(_Callback(work_order.account_id, asset_id, failure, previous))
+
+    def _callback_finding(self, callback: _Callback) -> Finding:
+        later, previous = callback.failure, callback.previous
+        assert previous.resolved_at is not None
+        days = (later.opened_at - previous.resolved_at) / timedelta(days=1)
         who = f" by {previous.technician}" if previous.technician else ""
-        asset = self.assets.get(work_order.asset_id or "")
-        self._callback_assets[work_order.account_id].add(work_order.asset_id or "")
-        self._callbacks.append(
-            Finding(
-                rule="callback",
-                status="flagged",
-                severity="medium",
-                account_id=work_order.account_id,
-                subject=Subject("work_order", work_order.id),
-                work_order_id=work_order.id,
-                message=(
-                    f"{work_order.number or work_order.id} on {_asset_name(asset, work_order.asset_id)} came "
-                    f"{days:.1f} days after {previous.failure.number or previous.failure.work_order_id} was "
-                    f"fixed{who}: the fix did not stick."
-                ),
-                evidence=[
-                    {
-                        **previous.failure.evidence(),
-                        "resolved_at": previous.resolved_at.astimezone(UTC),
-                        "technician": previous.technician,
-                    },
-                    failure.evidence(),
-                ],
-            )
+        asset = self.assets.get(callback.asset_id)
+        earlier = previous.failure
+        return Finding(
+            rule="callback",
+            status="flagged",
+            severity="medium",
+            account_id=callback.account_id,
+            subject=Subject("work_order", later.work_order_id),
+            work_order_id=later.work_order_id,
+            message=(
+                f"{later.number or later.work_order_id} on {_asset_name(asset, callback.asset_id)} came "
+                f"{days:.1f} days after {earlier.number or earlier.work_order_id} was fixed{who}: "
+                "the fix did not stick."
+            ),
+            evidence=[
+                {
+                    **earlier.evidence(),
+                    "resolved_at": previous.resolved_at.astimezone(UTC),
+                    "technician": previous.technician,
+                },
+                later.evidence(),
+            ],
         )
 
     # -- findings ---------------------------------------------------------------------------------
@@ -218,7 +233,7 @@ class Repeats:
         if "repeat_failure" in rules:
             found += repeat_failures
         if "callback" in rules:
-            found += self._callbacks
+            found += [self._callback_finding(c) for c in self._callbacks]
         if "repeat_account" in rules:
             found += self._repeat_accounts(repeat_failures)
         if "model_defect_suspect" in rules:
