@@ -100,9 +100,20 @@ def amount(minutes: int, clock: str) -> str:
 
 
 def _local(moment: datetime, tz: str | None) -> str:
-    """'2026-03-02 13:15 CET': an instant in a zone's wall time, for messages."""
+    """'2026-03-02 13:15 CET': an instant in a zone's wall time, for messages.
+
+    Built from cached pieces: datetime.isoformat and strftime cost more than the rest of a finding.
+    """
     local = moment.astimezone(zone(tz) if tz else UTC)
-    return f"{local.isoformat(' ', 'minutes')[:16]} {local.tzname()}"
+    return f"{_day(local.toordinal())} {_CLOCK_FACES[local.hour * 60 + local.minute]} {local.tzname()}"
+
+
+@lru_cache(maxsize=4096)
+def _day(ordinal: int) -> str:
+    return date.fromordinal(ordinal).isoformat()
+
+
+_CLOCK_FACES = [f"{h:02}:{m:02}" for h in range(24) for m in range(60)]
 
 
 def _window(visit: Visit, tz: str | None) -> str:
