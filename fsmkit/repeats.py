@@ -21,6 +21,7 @@ assets and clusters, not with work orders.
 from __future__ import annotations
 
 import math
+import sys
 from collections import Counter, defaultdict, deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -148,7 +149,8 @@ class Repeats:
                 self._failure(work_order, state)
 
     def _failure(self, work_order: WorkOrder, state: _AssetState) -> None:
-        failure = Failure(work_order.id, work_order.number, work_order.opened_at, work_order.failure_code)
+        code = sys.intern(work_order.failure_code) if work_order.failure_code else None
+        failure = Failure(work_order.id, work_order.number, work_order.opened_at, code)
         state.failures += 1
         installed = self._installed.get(work_order.asset_id or "")
         if installed is None or work_order.opened_at >= installed:
