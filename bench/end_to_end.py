@@ -33,10 +33,10 @@ for path in sorted(pathlib.Path(sys.argv[1]).glob("*.jsonl")):
 """
 
 
-def dataset(size: int) -> Path:
+def dataset(size: int, assets_per_account: int = 10) -> Path:
     """The synthetic data of `size` work orders, generated once (in a child, so that this process,
     whose memory every child inherits at fork, stays small)."""
-    folder = HERE / "data" / str(size)
+    folder = HERE / "data" / (str(size) if assets_per_account == 10 else f"{size}-{assets_per_account}")
     marker = folder / ".complete"
     if not marker.exists():
         command = [
@@ -69,9 +69,11 @@ COMMANDS = {
 }
 
 
-def measure(size: int, commands: list[str], repeat: int) -> dict[str, dict[str, float]]:
+def measure(
+    size: int, commands: list[str], repeat: int, assets_per_account: int
+) -> dict[str, dict[str, float]]:
     """{side: {"seconds", "rss", "findings"}} for the baseline and each command, best of `repeat`."""
-    folder = dataset(size)
+    folder = dataset(size, assets_per_account)
     fsmkit = str(Path(sys.executable).parent / "fsmkit")
     results: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -98,11 +100,17 @@ def main() -> None:
     parser.add_argument("--sizes", default="100000,1000000", help="work-order counts, comma-separated")
     parser.add_argument("--commands", default="audit,repeats", help="commands to time, comma-separated")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--assets-per-account",
+        type=int,
+        default=10,
+        help="fleet size: 200 accounts of this many assets (default 10: 2,000 assets)",
+    )
     args = parser.parse_args()
     commands = args.commands.split(",")
     by_size = {}
     for size in (int(s) for s in args.sizes.split(",")):
-        results = by_size[size] = measure(size, commands, args.repeat)
+        results = by_size[size] = measure(size, commands, args.repeat, args.assets_per_account)
         base = results["baseline"]
         print(f"{size:>9,} work orders: baseline {base['seconds']:.2f} s, {base['rss']} MB", flush=True)
         for name in commands:

@@ -175,8 +175,11 @@ def main() -> None:
     parser.add_argument("--work-orders", type=int, required=True, help="how many work orders")
     parser.add_argument("--out", type=Path, required=True, help="the folder to write")
     parser.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    parser.add_argument(
+        "--assets-per-account", type=int, default=10, help="assets of each of the 200 accounts"
+    )
     args = parser.parse_args()
-    generate(args.out, args.work_orders, args.seed)
+    generate(args.out, args.work_orders, args.seed, assets_per_account=args.assets_per_account)
 
 
 if __name__ == "__main__":
