@@ -46,6 +46,8 @@ def dataset(size: int, assets_per_account: int = 10) -> Path:
             str(size),
             "--out",
             str(folder),
+            "--assets-per-account",
+            str(assets_per_account),
         ]
         subprocess.run(command, check=True)
         marker.write_text("seed 7\n")
