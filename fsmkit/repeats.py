@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import sys
-from collections import Counter, defaultdict, deque
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -80,7 +80,8 @@ class _Callback:
 
 @dataclass(slots=True)
 class _AssetState:
-    recent: deque[Failure] = field(default_factory=deque)  # failures within `window` of the latest
+    # Failures within `window` of the latest: a few at most, so a list (a deque costs 600 bytes an asset).
+    recent: list[Failure] = field(default_factory=list)
     cluster: list[Failure] = field(default_factory=list)  # the repeat-failure cluster being built
     previous: _Fix | None = None
     failures: int = 0  # corrective work orders in the window
@@ -167,8 +168,10 @@ class Repeats:
         state.previous = _Fix(failure, resolved, _fixer(work_order))
         recent = state.recent
         recent.append(failure)
-        while failure.opened_at - recent[0].opened_at > self.window:
-            recent.popleft()
+        stale = 0
+        while failure.opened_at - recent[stale].opened_at > self.window:
+            stale += 1
+        del recent[:stale]
         if len(recent) >= self.threshold:
             if state.cluster and recent[0].opened_at <= state.cluster[-1].opened_at:
                 seen = {f.work_order_id for f in state.cluster}
