@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 import traceback
 from pathlib import Path
@@ -12,6 +13,7 @@ import click
 from fsmkit import __version__
 from fsmkit.app import App
 from fsmkit.commands.audit import audit
+from fsmkit.commands.brief import brief
 from fsmkit.commands.connectors import connectors
 from fsmkit.commands.doctor import doctor
 from fsmkit.commands.init import init
@@ -89,6 +91,7 @@ def cli(
     """
     assert isinstance(ctx.command, FsmkitGroup)
     ctx.command.verbose = verbose
+    _log_to_stderr(verbose)
     ctx.obj = App(
         config_path=config_path,
         profile_name=profile,
@@ -98,8 +101,23 @@ def cli(
     )
 
 
-for command in (audit, connectors, doctor, init, repeats):
+for command in (audit, brief, connectors, doctor, init, repeats):
     cli.add_command(command)
+
+
+class _StderrHandler(logging.Handler):
+    """Log records as lines on stderr (through click, so tests that capture stderr see them)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(f"fsmkit: {self.format(record)}", err=True)
+
+
+def _log_to_stderr(verbose: int) -> None:
+    """-v shows fsmkit's info lines (each HTTP request, without secrets), -vv its debug lines too."""
+    logger = logging.getLogger("fsmkit")
+    logger.handlers[:] = [_StderrHandler()] if verbose else []
+    logger.setLevel(logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
+    logger.propagate = False
 
 
 def main() -> None:

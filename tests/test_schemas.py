@@ -16,6 +16,14 @@ from fsmkit import schema
 from fsmkit.validator import Invalid
 
 GOOD = {
+    "brief": [{"as_of": "2026-03-02T13:00:00Z", "timezone": "Europe/Berlin",
+               "job": {"work_order_id": "w", "number": None, "kind": "corrective", "priority": "P1", "state": "open",
+                       "status": None, "summary": None, "description": None, "opened_at": "2026-03-02T08:15:00Z",
+                       "site": None, "booked": None, "pauses": [], "clock": []},
+               "customer": None, "equipment": None,
+               "promised": {"contract": None, "compliance": {"since": "2025-12-02T13:00:00Z", "met": 0, "breached": 0,
+                                                            "compliance": None, "rules": []}},
+               "nearby": {"open_work_orders": [], "pm_due": [], "covered_equipment": [], "ending": [], "past_expected_life": []}}],
     "account": [builders.account(), {"id": "a", "name": "Minimal"}, builders.account(contacts=None, feedback=None)],
     "asset": [builders.asset(), {"id": "x", "account_id": "a"}, builders.asset(site=None, installed_on=None)],
     "calendar": [builders.calendar(), builders.calendar(weekly={"mon": [["00:00", "24:00"]]}, holidays=None)],
@@ -45,9 +53,15 @@ GOOD = {
         {},
     ],
     "config": [{"default_profile": "p", "profiles": {"p": {"connector": "files", "path": "/x"}}}, {}],
+    "mapping": [{"work_order": {"table": "wm_order", "filter": "active=true", "fields": {"id": "sys_id", "site.name": "location.name",
+                 "priority": {"field": "priority", "map": {"1": "P1", "": None}, "default": "P3"},
+                 "resolved_at": {"field": "work_end", "fallback": {"field": "closed_at", "when": {"field": "state", "labels": ["Closed"]}}}}},
+                 "account": {"fields": {"feedback": {"field": "u_feedback", "json": True}}}}, {}],
 }  # fmt: skip
 
 BAD = {
+    "brief": [{"as_of": "2026-03-02T13:00:00Z"}, {"as_of": "2026-03-02T13:00:00Z", "timezone": "UTC", "job": {"state": "done"},
+               "customer": None, "promised": {}, "equipment": None, "nearby": {}}],
     "account": [{"name": "no id"}, builders.account(tier=3), builders.account(surname="x"),
                 builders.account(feedback=[{"at": "2026-01-01T00:00:00Z", "score": 6}]),
                 builders.account(contacts=[{"name": "x", "preferred_channel": "pigeon"}])],
@@ -72,6 +86,8 @@ BAD = {
     "task": [{"key": "abc", "subject": "x"}, {"key": "fsmkit-0123456789abcdef01234567", "subject": ""}],
     "promises": [{"contracts": {"SC-1": {"promises": [{"id": "p"}]}}}, {"calendar": []}],
     "config": [{"profiles": {"p": {"path": "/x"}}}, {"default_profile": 1}, {"defualt_profile": "p"}],
+    "mapping": [{"wrok_order": {}}, {"work_order": {"fields": {"id": ""}}}, {"work_order": {"fields": {"priority": {"map": {}}}}},
+                {"work_order": {"fields": {"state": {"field": "state", "label": "yes"}}}}, {"asset": {"table": ""}}],
 }  # fmt: skip
 
 

@@ -39,7 +39,30 @@ def files_connector(tmp_path: Path, dataset: dict[str, list[dict[str, Any]]]) ->
     return FilesConnector(builders.write_folder(tmp_path / "data", **dataset))
 
 
-SERVERS: dict[str, Callable[[Path, dict[str, list[dict[str, Any]]]], Connector]] = {"files": files_connector}
+def servicenow_connector(tmp_path: Path, dataset: dict[str, list[dict[str, Any]]]) -> Connector:
+    """The dataset converted to ServiceNow tables, served by the emulator until the connector is gone."""
+    import weakref
+
+    from emulators.demo_to_servicenow import MAPPING, convert
+    from emulators.servicenow import PASSWORD, USERNAME, ServiceNowEmulator
+
+    from fsmkit.connectors._rest import load_mapping
+    from fsmkit.connectors.servicenow import MAPPING_FILE, ServiceNowConnector
+    from fsmkit.http import BasicAuth, Client
+
+    emulator = ServiceNowEmulator(convert(dataset)).__enter__()
+    # wo-2 is open with the status label "Closed Complete", which one ServiceNow state cannot say: read u_state.
+    mapping = {**MAPPING, "work_order": {"fields": {**MAPPING["work_order"]["fields"], "state": "u_state"}}}
+    client = Client(emulator.url, BasicAuth(USERNAME, PASSWORD))
+    connector = ServiceNowConnector(client, load_mapping(MAPPING_FILE, mapping))
+    weakref.finalize(connector, emulator.__exit__, None, None, None)
+    return connector
+
+
+SERVERS: dict[str, Callable[[Path, dict[str, list[dict[str, Any]]]], Connector]] = {
+    "files": files_connector,
+    "servicenow": servicenow_connector,
+}
 
 
 @pytest.fixture(params=sorted(SERVERS))
