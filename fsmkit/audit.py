@@ -448,6 +448,8 @@ class Audit:
             message=f"{work_order.number or work_order.id}: {message}",
             evidence=[
                 {
+                    "work_order_id": work_order.id,
+                    "number": work_order.number,
                     "visit_id": visit.id,
                     "technician": visit.technician,
                     "window_start": utc(visit.window_start),

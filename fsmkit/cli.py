@@ -17,6 +17,7 @@ from fsmkit.commands.brief import brief
 from fsmkit.commands.connectors import connectors
 from fsmkit.commands.doctor import doctor
 from fsmkit.commands.init import init
+from fsmkit.commands.push import push
 from fsmkit.commands.repeats import repeats
 from fsmkit.errors import FsmkitError
 
@@ -101,7 +102,7 @@ def cli(
     )
 
 
-for command in (audit, brief, connectors, doctor, init, repeats):
+for command in (audit, brief, connectors, doctor, init, push, repeats):
     cli.add_command(command)
 
 

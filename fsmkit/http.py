@@ -8,8 +8,11 @@
   retried; a create that is not idempotent goes through `Client.create`, which looks its key up again
   before each new attempt, so a lost reply never makes a second record. The final failure is a
   PlatformError (exit 3) saying what was tried. Sleep, clock and jitter are injectable: tests never sleep.
-* Auth strategies: `BasicAuth`, and `OAuth` (token endpoint grants password, client_credentials,
-  refresh_token) with the token cached for the run and refreshed once on a 401.
+* Auth strategies: `BasicAuth`, `OAuth` (token endpoint grants password, client_credentials,
+  refresh_token) and `JwtBearer` (RFC 7523, an RS256 assertion), the token cached for the run and
+  refreshed once on a 401.
+* Hooks for a platform's own rules: `on_request` runs before every request (an API budget may stop it),
+  `on_response` sees every reply (usage headers) and may ask for a retry (a concurrency limit) or stop.
 * `Redactor` scrubs every secret the client knows (passwords, client secrets, tokens, Authorization
   values) from every log line (logger `fsmkit.http`) and every exception message.
 
@@ -56,8 +59,9 @@ HTTP_SETTINGS: dict[str, dict[str, Any]] = {
     },
     "auth": {
         "type": "string",
-        "enum": ["basic", "oauth"],
-        "description": "how to sign in: basic (username and password) or oauth (token endpoint)",
+        "enum": ["basic", "oauth", "jwt"],
+        "description": "how to sign in: basic (username and password), oauth (token endpoint) or jwt "
+        "(the OAuth JWT bearer flow: client_id, username, private_key_file)",
         "examples": ["oauth"],
     },
     "grant_type": {
@@ -90,6 +94,17 @@ HTTP_SETTINGS: dict[str, dict[str, Any]] = {
         "type": "string",
         "description": "oauth refresh_token grant: the environment variable holding the refresh token",
         "examples": ["FSMKIT_SN_REFRESH_TOKEN"],
+    },
+    "private_key_file": {
+        "type": "string",
+        "description": "jwt: the PEM file of the private key that signs the assertion (RS256)",
+        "examples": ["~/.config/fsmkit/salesforce.key"],
+    },
+    "jwt_audience": {
+        "type": "string",
+        "pattern": "^https?://",
+        "description": "jwt: the assertion's aud, the login host even when tokens come from another one",
+        "examples": ["https://login.salesforce.com"],
     },
     "page_size": {
         "type": "integer",
@@ -344,7 +359,72 @@ class OAuth:
         client.redact.add(token, self._refresh_token)
 
 
-Auth = BasicAuth | OAuth
+JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+
+
+class JwtBearer:
+    """The OAuth 2.0 JWT bearer flow: an RS256 assertion (iss, sub, aud, exp) for an access token.
+
+    There is no refresh token: the token is cached for the run and a new assertion minted on a 401.
+    `aud` is the login host even when the token endpoint is on another one (a My Domain).
+    """
+
+    def __init__(
+        self,
+        token_path: str,
+        client_id: str,
+        username: str,
+        private_key: str,
+        audience: str,
+        lifetime_seconds: int = 180,
+    ) -> None:
+        self.token_path = token_path
+        self.client_id = client_id
+        self.username = username
+        self.audience = audience
+        self.lifetime_seconds = lifetime_seconds
+        self._private_key = private_key
+        self._access_token: str | None = None
+        self.secrets = (private_key,)
+
+    def assertion(self, now: datetime) -> str:
+        """The signed assertion, valid from `now` for `lifetime_seconds`."""
+        import jwt  # PyJWT, imported only by runs that sign in this way
+
+        claims = {
+            "iss": self.client_id,
+            "sub": self.username,
+            "aud": self.audience,
+            "exp": int(now.timestamp()) + self.lifetime_seconds,
+        }
+        try:
+            return jwt.encode(claims, self._private_key, algorithm="RS256")
+        except (ValueError, TypeError, jwt.PyJWTError) as exc:
+            reason = type(exc).__name__
+            raise ConfigError(f"private_key_file: cannot sign the JWT assertion ({reason})") from None
+
+    def headers(self, client: Client) -> dict[str, str]:
+        """The bearer Authorization header, asking for a token first if there is none yet."""
+        if self._access_token is None:
+            self.refresh(client)
+        return {"Authorization": f"Bearer {self._access_token}"}
+
+    def refresh(self, client: Client) -> bool:
+        """Mint a new assertion and exchange it for a new access token."""
+        assertion = self.assertion(client.now())
+        client.redact.add(assertion)
+        form = {"grant_type": JWT_BEARER_GRANT, "assertion": assertion}
+        response = client.send("POST", self.token_path, data=form, authenticate=False, idempotent=True)
+        body = client.json(response, "POST", self.token_path)
+        token = body.get("access_token") if isinstance(body, dict) else None
+        if not isinstance(token, str) or not token:
+            raise RequestFailed(f"POST {self.token_path}: the token endpoint's reply has no access_token")
+        self._access_token = token
+        client.redact.add(token)
+        return True
+
+
+Auth = BasicAuth | OAuth | JwtBearer
 
 
 def auth_from_settings(settings: Mapping[str, Any], token_path: str) -> Auth:
@@ -353,6 +433,19 @@ def auth_from_settings(settings: Mapping[str, Any], token_path: str) -> Auth:
         if not settings.get("username"):
             raise ConfigError("set username (and password_env) for basic auth")
         return BasicAuth(settings["username"], secret_from_env(settings, "password"))
+    if settings.get("auth") == "jwt":
+        needed = ("client_id", "username", "private_key_file", "jwt_audience")
+        missing = [name for name in needed if not settings.get(name)]
+        if missing:
+            raise ConfigError(f"set {', '.join(missing)} for the jwt bearer flow")
+        path = os.path.expanduser(settings["private_key_file"])
+        try:
+            with open(path, encoding="utf-8") as handle:
+                key = handle.read()
+        except OSError as exc:
+            raise ConfigError(f"private_key_file: cannot read {path} ({exc.strerror})") from None
+        audience = settings["jwt_audience"]
+        return JwtBearer(token_path, settings["client_id"], settings["username"], key, audience)
     grant = settings.get("grant_type", "client_credentials")
     if not settings.get("client_id"):
         raise ConfigError("set client_id (and client_secret_env) for oauth")
@@ -429,6 +522,10 @@ class Client:
     #: Body texts meaning "the platform gave up on this request: ask for less" (PageTooLarge).
     too_large_markers: tuple[str, ...] = ()
     redact: Redactor = field(default_factory=Redactor)
+    #: Called with (method, path) before every request is sent; may raise a PlatformError to stop.
+    on_request: Callable[[str, str], None] | None = None
+    #: Called with every reply; True means "retry this one" (with backoff); may raise to stop.
+    on_response: Callable[[requests.Response], bool] | None = None
 
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
@@ -588,6 +685,8 @@ class Client:
     ) -> requests.Response:
         assert self.http is not None
         headers = self.auth.headers(self) if authenticate and self.auth is not None else {}
+        if self.on_request is not None:
+            self.on_request(method, path)
         started = self.clock()
         try:
             response = self.http.request(
@@ -610,6 +709,9 @@ class Client:
             f"{method} {_display(path)} -> {response.status_code} in {(self.clock() - started) * 1e3:.0f} ms",
         )
         self._log(logging.DEBUG, f"{method} {response.url}")
+        if self.on_response is not None and self.on_response(response):
+            after = retry_after_seconds(response.headers.get("Retry-After"), self.now())
+            raise _Transient(error_summary(response), response.status_code, after)
         return response
 
     def _failed(self, message: str, status: int | None = None, retriable: bool = False) -> RequestFailed:

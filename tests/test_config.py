@@ -107,7 +107,7 @@ def test_typo_in_a_setting_names_file_line_and_suggestion(
          "{path}:4: profile 'p': setting 'path': 3 is not of type 'string'"),
         ('default_profile = "p"\n[profiles.p]\npath = "/x"\n', "{path}: profiles.p: 'connector' is missing"),
         ('default_profile = "p"\n[profiles.p]\nconnector = "sap"\n',
-         "unknown connector 'sap'; installed connectors: files, servicenow (see `fsmkit connectors`)"),
+         "unknown connector 'sap'; installed connectors: files, salesforce, servicenow (see `fsmkit connectors`)"),
         ("default_profile = p\n", "{path}: not valid TOML: Invalid value (at line 1, column 19)"),
         ('defualt_profile = "p"\n', "{path}: unknown field defualt_profile"),
     ],
@@ -184,7 +184,7 @@ def test_init_refuses_unknown_connector_and_setting(run: Callable[..., Result], 
     result = run("init", "--connector", "nope", "--profile", "x")
     assert (result.exit_code, result.stderr) == (
         2,
-        "fsmkit: error: unknown connector 'nope'; installed connectors: files, servicenow (see `fsmkit connectors`)\n",
+        "fsmkit: error: unknown connector 'nope'; installed connectors: files, salesforce, servicenow (see `fsmkit connectors`)\n",
     )
     result = run("init", "--connector", "files", "--profile", "x", "--set", "folder=/x")
     assert result.exit_code == 2

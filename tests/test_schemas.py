@@ -57,6 +57,9 @@ GOOD = {
                  "priority": {"field": "priority", "map": {"1": "P1", "": None}, "default": "P3"},
                  "resolved_at": {"field": "work_end", "fallback": {"field": "closed_at", "when": {"field": "state", "labels": ["Closed"]}}}}},
                  "account": {"fields": {"feedback": {"field": "u_feedback", "json": True}}}}, {}],
+    "rules": [{"rules": {"response.breached": {"enabled": True, "queue": "dispatch", "priority": "P1", "due_in_days": 0,
+                                               "subject": "Call {account}", "description": "{facts}", "severities": ["high"]},
+                         "coverage": {"enabled": False}}}, {}, {"rules": {}}],
 }  # fmt: skip
 
 BAD = {
@@ -88,6 +91,9 @@ BAD = {
     "config": [{"profiles": {"p": {"path": "/x"}}}, {"default_profile": 1}, {"defualt_profile": "p"}],
     "mapping": [{"wrok_order": {}}, {"work_order": {"fields": {"id": ""}}}, {"work_order": {"fields": {"priority": {"map": {}}}}},
                 {"work_order": {"fields": {"state": {"field": "state", "label": "yes"}}}}, {"asset": {"table": ""}}],
+    "rules": [{"rules": {"coverage": {"enabled": "no"}}}, {"rules": {"callback": {"colour": "red"}}}, {"rule": {}},
+              {"rules": {"callback": {"due_in_days": -1}}}, {"rules": {"callback": {"priority": "urgent"}}},
+              {"rules": {"callback": {"severities": ["none"]}}}, {"rules": {"callback": {"subject": ""}}}],
 }  # fmt: skip
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import click
@@ -99,9 +100,32 @@ def _profile_block(
         needed = key in required
         lines.append(f"# {spec['description']}{' (required)' if needed else ''}")
         value = values.get(key, spec.get("examples", [""])[0])
-        literal = json.dumps(_typed(value, spec.get("type")))
+        literal = toml_value(_typed(value, spec.get("type")))
         lines.append(f"{'' if needed or key in values else '# '}{key} = {literal}")
     return "\n".join(lines) + "\n"
+
+
+def toml_value(value: Any) -> str:
+    """A value as TOML on one line: strings, numbers and booleans as literals, arrays as `[...]`,
+    tables as inline tables `{ key = "value" }` (so a commented example is valid TOML once uncommented)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Mapping):
+        if not value:
+            return "{}"
+        return "{ " + ", ".join(f"{toml_key(str(k))} = {toml_value(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, int | float):
+        return repr(value)
+    # JSON's escapes are TOML's; DEL is the one character TOML wants escaped and JSON does not
+    return json.dumps("" if value is None else str(value), ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
+def toml_key(name: str) -> str:
+    """A bare key when TOML allows one (A-Z a-z 0-9 _ -), else a quoted one."""
+    bare = name and name.isascii() and all(c.isalnum() or c in "_-" for c in name)
+    return name if bare else json.dumps(name, ensure_ascii=False)
 
 
 def _typed(value: Any, kind: str | None) -> Any:

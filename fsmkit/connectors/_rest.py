@@ -313,8 +313,8 @@ class KindMap:
 def load_mapping(defaults: Path, overrides: Mapping[str, Any] | None) -> dict[str, KindMap]:
     """The connector's default mapping file with a profile's overrides merged in, checked by its schema.
 
-    An override replaces `table`, `filter`, `parent` and each field it names; other fields keep their
-    defaults. A problem is a ConfigError naming the place in the mapping.
+    An override replaces `table` (or `object`), `filter`, `parent` and each field it names; other fields
+    keep their defaults. A problem is a ConfigError naming the place in the mapping.
     """
     with defaults.open("rb") as handle:
         merged: dict[str, Any] = tomllib.load(handle)
@@ -330,10 +330,11 @@ def load_mapping(defaults: Path, overrides: Mapping[str, Any] | None) -> dict[st
         raise ConfigError(f"mapping{'.' + where if where else ''}: {message}")
     kinds = {}
     for kind, entry in merged.items():
-        if "table" not in entry:
+        table = entry.get("table", entry.get("object"))  # `object` for Salesforce, the same thing
+        if table is None:
             raise ConfigError(f"mapping.{kind}: table is missing")
         specs = tuple(FieldSpec.parse(name, spec) for name, spec in entry.get("fields", {}).items())
         kinds[kind] = KindMap(
-            kind, entry["table"], specs, entry.get("filter", ""), entry.get("parent"), entry.get("span_table")
+            kind, table, specs, entry.get("filter", ""), entry.get("parent"), entry.get("span_table")
         )
     return kinds

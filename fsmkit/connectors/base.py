@@ -127,6 +127,11 @@ class Connector(ABC):
     def work_order(self, key: str) -> WorkOrder | None:
         """One work order by id or number, or None."""
 
+    def field_mapping(self) -> Mapping[str, Any] | None:
+        """The merged field mapping this connector reads with (kind -> its table and fields), for
+        `doctor --mapping`; None (the default) for a connector that has none."""
+        return None
+
     def knowledge(self, models: Iterable[str] | None = None) -> Iterator[Knowledge]:
         """Known issues and fixes per equipment model; optional, none by default."""
         return iter(())

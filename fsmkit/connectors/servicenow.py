@@ -51,6 +51,10 @@ MAPPING_FILE = Path(__file__).parent / "mappings" / "servicenow.toml"
 TOKEN_PATH = "/oauth_token.do"
 CANCELLED = "Transaction cancelled: maximum execution time exceeded"
 IN_CHUNK = 100  # ids per IN query: long enough to save requests, short enough for any URL limit
+# Work orders completed together when their visits come by one dot-walked query: their pauses are read
+# with one IN query of as many sys_ids (32 characters): about 9,900 characters of query, under the
+# 10,000 up to which PySNC still sends a query as a GET.
+PAUSE_CHUNK = 300
 DEFAULT_PAUSE_STATUSES = ("On Hold", "Awaiting Parts", "Awaiting Customer")
 CHOICES = KindMap("choice", "sys_choice", ())
 
@@ -161,6 +165,9 @@ class ServiceNowConnector(Connector):
             username=settings.get("username"),
         )
 
+    def field_mapping(self) -> dict[str, KindMap]:
+        return self.mapping
+
     # -- queries -----------------------------------------------------------------------------------
 
     def _rows(
@@ -183,12 +190,13 @@ class ServiceNowConnector(Connector):
         values: Iterable[str] | None,
         order: str = "ORDERBYsys_id",
         extra: Iterable[str] = (),
+        size: int = IN_CHUNK,
     ) -> Iterator[dict[str, Any]]:
-        """Rows whose `field` is one of `values` (all rows for None), by IN queries in chunks."""
+        """Rows whose `field` is one of `values` (all rows for None), by IN queries in chunks of `size`."""
         if values is None:
             yield from self._rows(kind, (), order, extra)
             return
-        for chunk in chunks(sorted(set(values)), IN_CHUNK):
+        for chunk in chunks(sorted(set(values)), size):
             yield from self._rows(kind, [f"{field}IN{','.join(chunk)}"], order, extra)
 
     def _label(self, table: str) -> Callable[[str, str], str]:
@@ -341,6 +349,9 @@ class ServiceNowConnector(Connector):
         merged = heapq.merge(
             *streams, key=lambda row: (raw_value(row, opened), raw_value(row, kind.platform("id")))
         )
+        # Reading by account (a brief, one customer's history): the visits of the same work orders come
+        # from one dot-walked query on their parent, in the work orders' order, whatever their number.
+        visits = self._window_visits(terms, filters) if account_ids is not None else None
         wanted = None if kinds is None else set(kinds)
 
         def keep(data: dict[str, Any]) -> bool:
@@ -350,7 +361,27 @@ class ServiceNowConnector(Connector):
             )
             return in_window and (wanted is None or data.get("kind") in wanted)
 
-        return self._complete(merged, keep)
+        return self._complete(merged, keep, visits)
+
+    def _window_visits(
+        self, terms: list[str], filters: list[list[str]]
+    ) -> Iterator[tuple[tuple[str, str], dict[str, Any]]]:
+        """((parent opened_at, parent sys_id), row) of every visit whose work order matches the work
+        orders' window and IN filters (dot-walked through the visit's parent), in that order."""
+        visit, kind = self.mapping["visit"], self.mapping["work_order"]
+        link, opened, wo_id = visit.link, kind.platform("opened_at"), kind.platform("id")
+        walked = [f"{link}.{t}" for t in terms]  # each term starts with the work order's opened_at field
+        order = (
+            f"ORDERBY{link}.{opened}^ORDERBY{link}.{wo_id}"
+            f"^ORDERBY{visit.platform('window_start')}^ORDERBY{visit.platform('id')}"
+        )
+        extra = (link, f"{link}.{opened}")
+        streams = [
+            self._rows(visit, [*walked, *(f"{link}.{t}" for t in combo)], order, extra)
+            for combo in _product(filters)
+        ]
+        for row in heapq.merge(*streams, key=lambda row: _visit_key(row, link, opened, visit)):
+            yield (raw_value(row, f"{link}.{opened}"), raw_value(row, link)), row
 
     def work_order(self, key: str) -> WorkOrder | None:
         if "^" in key or "," in key:  # not an id or number; it would change the encoded query
@@ -363,18 +394,32 @@ class ServiceNowConnector(Connector):
         return found[0] if found else None
 
     def _complete(
-        self, rows: Iterable[dict[str, Any]], keep: Callable[[dict[str, Any]], bool] | None = None
+        self,
+        rows: Iterable[dict[str, Any]],
+        keep: Callable[[dict[str, Any]], bool] | None = None,
+        window_visits: Iterator[tuple[tuple[str, str], dict[str, Any]]] | None = None,
     ) -> Iterator[WorkOrder]:
-        """Work orders from their rows (those `keep` accepts), with visits and pauses read per chunk."""
+        """Work orders from their rows (those `keep` accepts), with visits and pauses read per chunk.
+
+        With `window_visits` (visit rows keyed and ordered as the rows are), visits are joined from that
+        stream as the rows go by instead of read per chunk."""
         kind, visit = self.mapping["work_order"], self.mapping["visit"]
+        opened, wo_id = kind.platform("opened_at"), kind.platform("id")
         label = self._label(kind.table)
         mapped = ((row, self._canonical(kind, row, label)) for row in rows)
-        for orders in chunks((pair for pair in mapped if keep is None or keep(pair[1])), IN_CHUNK):
+        joined = None if window_visits is None else _Join(window_visits)
+        size = IN_CHUNK if joined is None else PAUSE_CHUNK
+        for orders in chunks((pair for pair in mapped if keep is None or keep(pair[1])), size):
             ids = [data["id"] for _, data in orders if data.get("id")]
-            visits = self._visits(visit, ids)
-            pauses = self._pauses(ids)
+            visits = self._visits(visit, ids) if joined is None else {}
+            visit_label = self._label(visit.table)  # read once per run, as _visits does
+            pauses = self._pauses(ids, size)
             for row, data in orders:
-                data["visits"] = visits.get(data["id"], [])
+                if joined is None:
+                    data["visits"] = visits.get(data["id"], [])
+                else:  # mapped only when taken: rows of work orders left out are never read
+                    taken = joined.take((raw_value(row, opened), raw_value(row, wo_id)))
+                    data["visits"] = [self._canonical(visit, r, visit_label) for r in taken]
                 data["pauses"] = pauses.get(data["id"], [])
                 yield self._parsed(parse_work_order, kind, row, data)
 
@@ -387,7 +432,7 @@ class ServiceNowConnector(Connector):
             found[raw_value(row, parent)].append(self._canonical(visit, row, label))
         return found
 
-    def _pauses(self, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    def _pauses(self, ids: list[str], size: int = IN_CHUNK) -> dict[str, list[dict[str, Any]]]:
         """Pauses from state changes in the audit log: from entering a pause status until leaving it."""
         audit, work_order = self.mapping["pause"], self.mapping["work_order"]
         parent = audit.link
@@ -414,7 +459,7 @@ class ServiceNowConnector(Connector):
         found: dict[str, list[dict[str, Any]]] = defaultdict(list)
         open_pause: dict[str, dict[str, Any]] = {}
         order = f"ORDERBY{at_field}^ORDERBYsys_id"
-        for row in self._rows_in(filtered, parent, ids, order, extra=[parent, "sys_id"]):
+        for row in self._rows_in(filtered, parent, ids, order, extra=[parent, "sys_id"], size=size):
             key = raw_value(row, parent)
             at = _datetime(raw_value(row, at_field), "pauses.start")
             status = label(status_field, raw_value(row, state.field))
@@ -698,3 +743,32 @@ def _product(filters: list[list[str]]) -> Iterator[list[str]]:
     for term in filters[0]:
         for rest in _product(filters[1:]):
             yield [term, *rest]
+
+
+def _visit_key(row: Mapping[str, Any], link: str, opened: str, visit: KindMap) -> tuple[str, ...]:
+    """The order of a dot-walked visit query: its work order's (opened_at, sys_id), then its own."""
+    return (
+        raw_value(row, f"{link}.{opened}"),
+        raw_value(row, link),
+        raw_value(row, visit.platform("window_start")),
+        raw_value(row, visit.platform("id")),
+    )
+
+
+class _Join:
+    """Children of an ordered stream, taken for each parent key as the parents go by in the same order
+    (children of parents never asked for are skipped)."""
+
+    def __init__(self, children: Iterator[tuple[tuple[str, str], dict[str, Any]]]) -> None:
+        self._children = children
+        self._next = next(children, None)
+
+    def take(self, key: tuple[str, str]) -> list[dict[str, Any]]:
+        """The children of the parent with this key."""
+        while self._next is not None and self._next[0] < key:
+            self._next = next(self._children, None)
+        found = []
+        while self._next is not None and self._next[0] == key:
+            found.append(self._next[1])
+            self._next = next(self._children, None)
+        return found

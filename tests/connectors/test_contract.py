@@ -6,6 +6,7 @@ platform connectors add an emulator loaded with the same records).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -59,9 +60,34 @@ def servicenow_connector(tmp_path: Path, dataset: dict[str, list[dict[str, Any]]
     return connector
 
 
+def salesforce_connector(tmp_path: Path, dataset: dict[str, list[dict[str, Any]]]) -> Connector:
+    """The dataset converted to Salesforce sObjects, served by the emulator until the connector is gone."""
+    import weakref
+
+    from emulators.demo_to_salesforce import CUSTOM_FIELDS, MAPPING, convert, promises_file
+    from emulators.salesforce import CLIENT_SECRET, CONSUMER_KEY, SalesforceEmulator
+
+    from fsmkit.connectors._rest import load_mapping
+    from fsmkit.connectors.salesforce import MAPPING_FILE, TOKEN_PATH, SalesforceConnector
+    from fsmkit.http import Client, OAuth
+    from fsmkit.promises import overlay
+
+    emulator = SalesforceEmulator(convert(dataset), custom_fields=CUSTOM_FIELDS).__enter__()
+    # wo-2 is open with the status "Closed Complete", which one status category cannot say: read State__c.
+    mapping = {**MAPPING, "work_order": {"fields": {**MAPPING["work_order"]["fields"], "state": "State__c"}}}
+    client = Client(emulator.url, OAuth(TOKEN_PATH, "client_credentials", CONSUMER_KEY, CLIENT_SECRET))
+    connector = SalesforceConnector(client, load_mapping(MAPPING_FILE, mapping), pause_statuses=["On Hold"])
+    weakref.finalize(connector, emulator.__exit__, None, None, None)
+    # Salesforce keeps promises in entitlement process metadata: they come from the promises file.
+    promises = tmp_path / "promises.json"
+    promises.write_text(json.dumps(promises_file(dataset)))
+    return overlay(connector, promises)
+
+
 SERVERS: dict[str, Callable[[Path, dict[str, list[dict[str, Any]]]], Connector]] = {
     "files": files_connector,
     "servicenow": servicenow_connector,
+    "salesforce": salesforce_connector,
 }
 
 

@@ -15,7 +15,8 @@ It behaves as ../shared/reference/servicenow/RESEARCH.md describes the platform:
 * Fault switches for the next requests to /api/: `rate_limit` (429 with Retry-After and X-RateLimit-*),
   `fail` (500, 503, ...), `cancel` (the "Transaction cancelled" body), `malform` (a cut-off body), `slow`
   (a late reply), and `expire_tokens_after` (every access token issued so far stops working after N
-  more requests).
+  more requests), and `hold_write` (the Nth table POST waits, unanswered, until `release()`: a
+  barrier at which a test can kill the client or start a second one).
 * `requests` records (method, path, query, headers) of every request; `counts()` counts them per path.
 
 Start one with `with ServiceNowEmulator(tables) as emulator:`; `emulator.url` is its base URL.
@@ -210,6 +211,10 @@ class ServiceNowEmulator:
         self._server: ThreadingHTTPServer | None = None
         self._closing = threading.Event()
         self.url = ""
+        self._writes = 0
+        self._hold_at: int | None = None
+        self.held = threading.Event()  # set while the held write waits
+        self._released = threading.Event()
 
     # -- lifecycle ----------------------------------------------------------------------------------
 
@@ -259,6 +264,32 @@ class ServiceNowEmulator:
     def expire_tokens_after(self, count: int) -> None:
         """Every access token issued so far stops working after `count` more /api/ requests."""
         self.faults.tokens_expire_in = count
+
+    def hold_write(self, nth: int) -> None:
+        """The `nth` table POST from now on waits before it is applied, unanswered, until `release()`;
+        `held` is set while it waits. The writes before it are applied and answered as usual."""
+        with self._lock:
+            self._writes, self._hold_at = 0, nth
+            self.held.clear()
+            self._released.clear()
+
+    def release(self) -> None:
+        """Let the held write go on: it is applied (as a platform does with a request whose client has
+        gone) and answered if anyone still listens."""
+        self._hold_at = None
+        self._released.set()
+
+    def _maybe_hold(self) -> None:
+        """Called for each table POST before it takes the lock."""
+        with self._lock:
+            if self._hold_at is None:
+                return
+            self._writes += 1
+            if self._writes != self._hold_at:
+                return
+            self.held.set()
+        while not (self._released.wait(0.05) or self._closing.is_set()):
+            pass
 
     def hide(self, *sys_ids: str) -> None:
         """Rows that access rules hide: counted and paged, then dropped from the reply."""
@@ -411,6 +442,8 @@ class _Handler(BaseHTTPRequestHandler):
             emulator.faults.slow -= bool(delay)
         if delay:
             emulator._closing.wait(delay)  # outside the lock: other requests go on meanwhile
+        if method == "POST" and parts.path.startswith("/api/now/table/"):
+            emulator._maybe_hold()  # outside the lock: other requests go on meanwhile
         with emulator._lock:
             emulator.requests.append(Recorded(method, parts.path, query, dict(self.headers), body))
             if method == "POST" and parts.path == "/oauth_token.do":
