@@ -338,3 +338,35 @@ def load_mapping(defaults: Path, overrides: Mapping[str, Any] | None) -> dict[st
             kind, table, specs, entry.get("filter", ""), entry.get("parent"), entry.get("span_table")
         )
     return kinds
+
+
+# Canonical fields whose mapped platform strings become typed values (the rest stay strings).
+DATETIMES = frozenset(
+    {"opened_at", "resolved_at", "closed_at", "window_start", "window_end", "arrived_at", "departed_at"}
+)
+DATES = frozenset({"installed_on", "warranty_ends", "starts_on", "ends_on"})
+NUMBERS = frozenset({"expected_life_years"})
+
+
+def typed(
+    record: dict[str, Any], to_datetime: Callable[[str, str], str | None], prefix: str = ""
+) -> dict[str, Any]:
+    """Canonical types for a mapped record's strings, in place: datetimes through the platform's
+    `to_datetime(text, where)` (ISO 8601 with an offset), dates cut to YYYY-MM-DD, numbers parsed;
+    a bad number is a RecordError naming the field."""
+    for name, value in record.items():
+        where = f"{prefix}{name}"
+        if isinstance(value, dict):
+            typed(value, to_datetime, f"{where}.")
+        elif value is None or not isinstance(value, str):
+            continue
+        elif name in DATETIMES:
+            record[name] = to_datetime(value, where)
+        elif name in DATES:
+            record[name] = value[:10]
+        elif name in NUMBERS:
+            try:
+                record[name] = float(value) if "." in value else int(value)
+            except ValueError:
+                raise RecordError(f"{value!r} is not a number", where) from None
+    return record

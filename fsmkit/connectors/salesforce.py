@@ -27,7 +27,7 @@ import orjson
 import requests
 
 from fsmkit.config import data_dir
-from fsmkit.connectors._rest import KindMap, NextUrlPaginator, chunks, load_mapping, raw_value, records
+from fsmkit.connectors._rest import KindMap, NextUrlPaginator, chunks, load_mapping, raw_value, records, typed
 from fsmkit.connectors.base import Check, Connector, PushResult
 from fsmkit.errors import ConfigError, FsmkitError, RecordError
 from fsmkit.http import HTTP_SETTINGS, Client, RequestFailed
@@ -57,17 +57,6 @@ RESOLVED_CATEGORIES = frozenset({"Completed", "Closed"})
 IN_CHUNK = 200  # ids per IN query: well under SOQL's 100,000-character limit
 COLLECTION = 200  # records per sObject collections request, Salesforce's maximum
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-DATETIMES = {
-    "opened_at",
-    "resolved_at",
-    "closed_at",
-    "window_start",
-    "window_end",
-    "arrived_at",
-    "departed_at",
-}
-DATES = {"installed_on", "warranty_ends", "starts_on", "ends_on"}
-NUMBERS = {"expected_life_years"}
 _SF_DATETIME = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.\d+)?(Z|[+-]\d\d:?\d\d)")
 _SF_ID = re.compile(r"[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?")
 
@@ -335,7 +324,7 @@ class SalesforceConnector(Connector):
 
     def _canonical(self, kind: KindMap, row: Mapping[str, Any]) -> dict[str, Any]:
         try:
-            return _typed(kind.read(row, _plain))
+            return typed(kind.read(row, _plain), _datetime)
         except RecordError as exc:
             raise exc.located(_where(kind, row)) from None
 
@@ -747,26 +736,6 @@ def _datetime(text: str | None, where: str) -> str | None:
     zone = match.group(2)
     zone = "+00:00" if zone == "Z" else (zone if ":" in zone else f"{zone[:3]}:{zone[3:]}")
     return f"{match.group(1)}{zone}"
-
-
-def _typed(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Canonical types for a mapped record's strings: datetimes, dates, numbers."""
-    for name, value in record.items():
-        where = f"{prefix}{name}"
-        if isinstance(value, dict):
-            _typed(value, f"{where}.")
-        elif value is None or not isinstance(value, str):
-            continue
-        elif name in DATETIMES:
-            record[name] = _datetime(value, where)
-        elif name in DATES:
-            record[name] = value[:10]
-        elif name in NUMBERS:
-            try:
-                record[name] = float(value) if "." in value else int(value)
-            except ValueError:
-                raise RecordError(f"{value!r} is not a number", where) from None
-    return record
 
 
 def _hhmm(text: Any) -> str | None:

@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from fsmkit.config import data_dir
-from fsmkit.connectors._rest import KindMap, OffsetPaginator, chunks, load_mapping, raw_value, records
+from fsmkit.connectors._rest import KindMap, OffsetPaginator, chunks, load_mapping, raw_value, records, typed
 from fsmkit.connectors.base import Check, Connector, PushResult
 from fsmkit.errors import ConfigError, FsmkitError, RecordError
 from fsmkit.http import HTTP_SETTINGS, Client, Created, RequestFailed
@@ -58,17 +58,6 @@ PAUSE_CHUNK = 300
 DEFAULT_PAUSE_STATUSES = ("On Hold", "Awaiting Parts", "Awaiting Customer")
 CHOICES = KindMap("choice", "sys_choice", ())
 
-DATETIMES = {
-    "opened_at",
-    "resolved_at",
-    "closed_at",
-    "window_start",
-    "window_end",
-    "arrived_at",
-    "departed_at",
-}
-DATES = {"installed_on", "warranty_ends", "starts_on", "ends_on"}
-NUMBERS = {"expected_life_years"}
 _SN_DATETIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
 _PRIORITIES = re.compile(r"priority(=|IN)([\d,]+)")
 
@@ -230,7 +219,7 @@ class ServiceNowConnector(Connector):
         self, kind: KindMap, row: Mapping[str, Any], label: Callable[[str, str], str]
     ) -> dict[str, Any]:
         try:
-            return _typed(kind.read(row, label))
+            return typed(kind.read(row, label), _datetime)
         except RecordError as exc:
             raise exc.located(_where(kind, row)) from None
 
@@ -630,26 +619,6 @@ def _datetime(text: str | None, where: str) -> str | None:
     if not _SN_DATETIME.fullmatch(text):
         raise RecordError(f"{text!r} is not a ServiceNow date-time (YYYY-MM-DD HH:MM:SS)", where)
     return f"{text[:10]}T{text[11:]}+00:00"
-
-
-def _typed(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Canonical types for a mapped record's strings: datetimes, dates, numbers."""
-    for name, value in record.items():
-        where = f"{prefix}{name}"
-        if isinstance(value, dict):
-            _typed(value, f"{where}.")
-        elif value is None or not isinstance(value, str):
-            continue
-        elif name in DATETIMES:
-            record[name] = _datetime(value, where)
-        elif name in DATES:
-            record[name] = value[:10]
-        elif name in NUMBERS:
-            try:
-                record[name] = float(value) if "." in value else int(value)
-            except ValueError:
-                raise RecordError(f"{value!r} is not a number", where) from None
-    return record
 
 
 def _promise(read: dict[str, Any], kind: KindMap, row: Mapping[str, Any]) -> dict[str, Any]:
