@@ -18,15 +18,17 @@ schemas/mapping.schema.json; `KindMap.read` turns a platform row into a canonica
 from __future__ import annotations
 
 import tomllib
+from abc import abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 import orjson
 import requests
 
 from fsmkit import schema
+from fsmkit.connectors.base import Connector
 from fsmkit.errors import ConfigError, RecordError
 from fsmkit.http import Client, PageTooLarge, RequestFailed
 
@@ -370,3 +372,43 @@ def typed(
             except ValueError:
                 raise RecordError(f"{value!r} is not a number", where) from None
     return record
+
+
+def plain(field: str, value: str) -> str:
+    """The label of a value where the platform has no choice labels: the value itself."""
+    return value
+
+
+class MappedConnector(Connector):
+    """What every connector with a field mapping shares: a platform row becomes a canonical object
+    through the mapping, then a typed record through fsmkit.model, and a bad row names the platform
+    object it came from ("ServiceNow wm_order 6f2a...: field opened_at: ...")."""
+
+    #: How messages name the platform, and the field holding a row's own id.
+    platform_name: ClassVar[str]
+    id_field: ClassVar[str]
+
+    @staticmethod
+    @abstractmethod
+    def to_datetime(text: str, where: str) -> str | None:
+        """ISO 8601 with an offset of one of the platform's date-time strings (None when empty)."""
+
+    def where(self, kind: KindMap, row: Mapping[str, Any]) -> str:
+        """The platform object a row is, for error messages."""
+        return f"{self.platform_name} {kind.table} {raw_value(row, self.id_field) or f'(no {self.id_field})'}"
+
+    def _canonical(
+        self, kind: KindMap, row: Mapping[str, Any], label: Callable[[str, str], str] = plain
+    ) -> dict[str, Any]:
+        try:
+            return typed(kind.read(row, label), self.to_datetime)
+        except RecordError as exc:
+            raise exc.located(self.where(kind, row)) from None
+
+    def _parsed(
+        self, parse: Callable[[dict[str, Any]], Any], kind: KindMap, row: Mapping[str, Any], data: dict
+    ) -> Any:
+        try:
+            return parse(data)
+        except RecordError as exc:
+            raise exc.located(self.where(kind, row)) from None

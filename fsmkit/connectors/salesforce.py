@@ -27,8 +27,16 @@ import orjson
 import requests
 
 from fsmkit.config import data_dir
-from fsmkit.connectors._rest import KindMap, NextUrlPaginator, chunks, load_mapping, raw_value, records, typed
-from fsmkit.connectors.base import Check, Connector, PushResult
+from fsmkit.connectors._rest import (
+    KindMap,
+    MappedConnector,
+    NextUrlPaginator,
+    chunks,
+    load_mapping,
+    raw_value,
+    records,
+)
+from fsmkit.connectors.base import Check, PushResult
 from fsmkit.errors import ConfigError, FsmkitError, RecordError
 from fsmkit.http import HTTP_SETTINGS, Client, RequestFailed
 from fsmkit.model import (
@@ -142,8 +150,15 @@ def _path(url: str) -> str:
 # The connector
 
 
-class SalesforceConnector(Connector):
+class SalesforceConnector(MappedConnector):
     """Salesforce Field Service over the REST API; client credentials or JWT bearer; SOQL with cursors."""
+
+    platform_name = "Salesforce"
+    id_field = "Id"
+
+    @staticmethod
+    def to_datetime(text: str, where: str) -> str | None:
+        return _datetime(text, where)
 
     settings: ClassVar[dict[str, dict[str, Any]]] = {
         **{
@@ -321,20 +336,6 @@ class SalesforceConnector(Connector):
             yield from self._rows(kind, [*terms, _in(field, chunk)], order, extra)
 
     # -- reading -----------------------------------------------------------------------------------
-
-    def _canonical(self, kind: KindMap, row: Mapping[str, Any]) -> dict[str, Any]:
-        try:
-            return typed(kind.read(row, _plain), _datetime)
-        except RecordError as exc:
-            raise exc.located(_where(kind, row)) from None
-
-    def _parsed(
-        self, parse: Callable[[dict[str, Any]], Any], kind: KindMap, row: Mapping[str, Any], data: dict
-    ) -> Any:
-        try:
-            return parse(data)
-        except RecordError as exc:
-            raise exc.located(_where(kind, row)) from None
 
     def accounts(self, ids: Iterable[str] | None = None) -> Iterator[Account]:
         kind, contact = self.mapping["account"], self.mapping["contact"]
@@ -693,14 +694,6 @@ def _flat(record: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 def _relationship(field: str) -> str:
     """The relationship of a reference field: ServiceAppointmentId -> ServiceAppointment, X__c -> X__r."""
     return field[:-3] + "__r" if field.endswith("__c") else field.removesuffix("Id")
-
-
-def _plain(field: str, value: str) -> str:
-    return value
-
-
-def _where(kind: KindMap, row: Mapping[str, Any]) -> str:
-    return f"Salesforce {kind.table} {raw_value(row, 'Id') or '(no Id)'}"
 
 
 def _quote(value: str) -> str:

@@ -24,8 +24,16 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from fsmkit.config import data_dir
-from fsmkit.connectors._rest import KindMap, OffsetPaginator, chunks, load_mapping, raw_value, records, typed
-from fsmkit.connectors.base import Check, Connector, PushResult
+from fsmkit.connectors._rest import (
+    KindMap,
+    MappedConnector,
+    OffsetPaginator,
+    chunks,
+    load_mapping,
+    raw_value,
+    records,
+)
+from fsmkit.connectors.base import Check, PushResult
 from fsmkit.errors import ConfigError, FsmkitError, RecordError
 from fsmkit.http import HTTP_SETTINGS, Client, Created, RequestFailed
 from fsmkit.model import (
@@ -62,8 +70,15 @@ _SN_DATETIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
 _PRIORITIES = re.compile(r"priority(=|IN)([\d,]+)")
 
 
-class ServiceNowConnector(Connector):
+class ServiceNowConnector(MappedConnector):
     """ServiceNow FSM over the Table API; basic or OAuth; offset paging; idempotent task pushes."""
+
+    platform_name = "ServiceNow"
+    id_field = "sys_id"
+
+    @staticmethod
+    def to_datetime(text: str, where: str) -> str | None:
+        return _datetime(text, where)
 
     settings: ClassVar[dict[str, dict[str, Any]]] = {
         **HTTP_SETTINGS,
@@ -215,22 +230,6 @@ class ServiceNowConnector(Connector):
 
     # -- reading -----------------------------------------------------------------------------------
 
-    def _canonical(
-        self, kind: KindMap, row: Mapping[str, Any], label: Callable[[str, str], str]
-    ) -> dict[str, Any]:
-        try:
-            return typed(kind.read(row, label), _datetime)
-        except RecordError as exc:
-            raise exc.located(_where(kind, row)) from None
-
-    def _parsed(
-        self, parse: Callable[[dict[str, Any]], Any], kind: KindMap, row: Mapping[str, Any], data: dict
-    ) -> Any:
-        try:
-            return parse(data)
-        except RecordError as exc:
-            raise exc.located(_where(kind, row)) from None
-
     def accounts(self, ids: Iterable[str] | None = None) -> Iterator[Account]:
         kind, contact = self.mapping["account"], self.mapping["contact"]
         label = self._label(kind.table)
@@ -300,7 +299,7 @@ class ServiceNowConnector(Connector):
             for row in self._rows_in(promise, parent, [c["id"] for _, c in contracts], extra=[parent]):
                 read = promise.read(row, lambda field, value: value)
                 if read.get("kind") in ("response", "resolution"):
-                    promises[raw_value(row, parent)].append(_promise(read, promise, row))
+                    promises[raw_value(row, parent)].append(self._parsed(_promise, promise, row, read))
             for row, data in contracts:
                 data["promises"] = promises.get(data["id"], [])
                 if data.get("calendar_id") is None:
@@ -608,10 +607,6 @@ class ServiceNowConnector(Connector):
 # Values
 
 
-def _where(kind: KindMap, row: Mapping[str, Any]) -> str:
-    return f"ServiceNow {kind.table} {raw_value(row, 'sys_id') or '(no sys_id)'}"
-
-
 def _datetime(text: str | None, where: str) -> str | None:
     """ISO 8601 (UTC) of a ServiceNow date-time ("YYYY-MM-DD HH:MM:SS", UTC)."""
     if text is None:
@@ -621,11 +616,11 @@ def _datetime(text: str | None, where: str) -> str | None:
     return f"{text[:10]}T{text[11:]}+00:00"
 
 
-def _promise(read: dict[str, Any], kind: KindMap, row: Mapping[str, Any]) -> dict[str, Any]:
+def _promise(read: dict[str, Any]) -> dict[str, Any]:
     """A canonical promise from an SLA definition: duration, schedule, priorities of its start condition."""
     target = read.get("target") or ""
     if not _SN_DATETIME.fullmatch(target):
-        raise RecordError(f"{target!r} is not a ServiceNow duration", "target").located(_where(kind, row))
+        raise RecordError(f"{target!r} is not a ServiceNow duration", "target")
     span = datetime.fromisoformat(target.replace(" ", "T")).replace(tzinfo=UTC) - datetime(
         1970, 1, 1, tzinfo=UTC
     )
