@@ -36,17 +36,18 @@ import json
 import re
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+
+from emulators import LocalServer, Recorded
 
 VERSION = "62.0"
 CONSUMER_KEY = "3MVG9emulator.consumer.key"
@@ -304,16 +305,7 @@ class Faults:
     slow_seconds: float = 0.0
 
 
-@dataclass(frozen=True)
-class Recorded:
-    method: str
-    path: str
-    query: dict[str, str]
-    headers: dict[str, str]
-    body: bytes = b""
-
-
-class SalesforceEmulator:
+class SalesforceEmulator(LocalServer):
     """A Salesforce org in memory behind a real HTTP server (see the module docstring)."""
 
     def __init__(
@@ -346,27 +338,13 @@ class SalesforceEmulator:
         for sobject, rows in self.objects.items():
             for row in rows:
                 self._index[row["Id"]] = (sobject, row)
-        self.server: ThreadingHTTPServer | None = None
-        self.url = ""
 
     def __enter__(self) -> SalesforceEmulator:
-        emulator = self
-
-        class Handler(_Handler):
-            pass
-
-        Handler.emulator = emulator
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
+        self._serve(_Handler)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
-            self.server = None
+        self._stop()
 
     # -- fault switches ----------------------------------------------------------------------------
 
@@ -391,10 +369,6 @@ class SalesforceEmulator:
 
     def slow(self, count: int, seconds: float) -> None:
         self.faults.slow, self.faults.slow_seconds = count, seconds
-
-    def counts(self) -> Counter[str]:
-        """Requests per path (query pages as .../query/<locator>)."""
-        return Counter(r.path for r in self.requests)
 
     # -- data --------------------------------------------------------------------------------------
 

@@ -28,14 +28,15 @@ import base64
 import json
 import re
 import threading
-from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 from zoneinfo import ZoneInfo
+
+from emulators import LocalServer, Recorded
 
 USERNAME = "fsmkit.api"
 PASSWORD = "emulator-Pa55word"
@@ -170,18 +171,7 @@ class Faults:
     tokens_expire_in: int | None = None
 
 
-@dataclass
-class Recorded:
-    """One request the emulator received."""
-
-    method: str
-    path: str
-    query: dict[str, str]
-    headers: dict[str, str]
-    body: bytes = b""
-
-
-class ServiceNowEmulator:
+class ServiceNowEmulator(LocalServer):
     """An in-memory ServiceNow instance behind a real HTTP server (see the module docstring)."""
 
     def __init__(
@@ -208,9 +198,7 @@ class ServiceNowEmulator:
         self._issued = 0
         self._lock = threading.RLock()
         self._index: dict[str, dict[str, dict[str, str]]] = {}
-        self._server: ThreadingHTTPServer | None = None
         self._closing = threading.Event()
-        self.url = ""
         self._writes = 0
         self._hold_at: int | None = None
         self.held = threading.Event()  # set while the held write waits
@@ -219,25 +207,12 @@ class ServiceNowEmulator:
     # -- lifecycle ----------------------------------------------------------------------------------
 
     def __enter__(self) -> ServiceNowEmulator:
-        emulator = self
-
-        class Handler(_Handler):
-            pass
-
-        Handler.emulator = emulator
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._server.block_on_close = False  # keep-alive connections may stay open after the test
-        host, port = self._server.server_address[:2]
-        self.url = f"http://{host}:{port}"
-        threading.Thread(target=self._server.serve_forever, args=(0.01,), daemon=True).start()
+        self._serve(_Handler)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        assert self._server is not None
         self._closing.set()
-        self._server.shutdown()
-        self._server.server_close()
+        self._stop()
 
     # -- switches and inspection --------------------------------------------------------------------
 
@@ -294,10 +269,6 @@ class ServiceNowEmulator:
     def hide(self, *sys_ids: str) -> None:
         """Rows that access rules hide: counted and paged, then dropped from the reply."""
         self.hidden.update(sys_ids)
-
-    def counts(self) -> Counter[str]:
-        """Requests received per path."""
-        return Counter(r.path for r in self.requests)
 
     def insert(self, table: str, row: dict[str, str]) -> dict[str, str]:
         """Add a row (as POST does); sys_id and creation stamps are filled in when absent."""
