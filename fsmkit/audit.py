@@ -130,7 +130,7 @@ def _iso_duration(span: timedelta) -> str:
 
 
 def _deadline_message(
-    work_order: WorkOrder,
+    facts: _Facts,
     promise: Promise,
     status: str,
     actual: datetime | None,
@@ -139,19 +139,22 @@ def _deadline_message(
     when: str,
 ) -> str:
     """One sentence a manager can read aloud about a response or resolution deadline."""
-    name = work_order.number or work_order.id
-    if work_order.priority:
-        name += f" ({work_order.priority})"
     what = "on site or resolved" if promise.kind == "response" else "resolved"
-    target = amount(int((promise.target or timedelta(0)) / MINUTE), promise.clock)
-    deadline = f"{promise.kind} deadline of {target} ({when})"
+    deadline = f"{promise.kind} deadline of {_target(promise.target, promise.clock)} ({when})"
     if status == "met":
-        return f"{name} was {what} before its {deadline}."
+        return f"{facts.titled} was {what} before its {deadline}."
     if status == "breached" and actual is not None:
-        return f"{name} was {what} {amount(late_by or 0, promise.clock)} after its {deadline}."
+        return f"{facts.titled} was {what} {amount(late_by, promise.clock)} after its {deadline}."
     if status == "breached":
-        return f"{name} is still not {what}, {amount(late_by or 0, promise.clock)} past its {deadline}."
-    return f"{name} must be {what} within {amount(remaining or 0, promise.clock)}, by its {deadline}."
+        return (
+            f"{facts.titled} is still not {what}, {amount(late_by or 0, promise.clock)} past its {deadline}."
+        )
+    return f"{facts.titled} must be {what} within {amount(remaining or 0, promise.clock)}, by its {deadline}."
+
+
+@lru_cache(maxsize=256)
+def _target(target: timedelta | None, clock: str) -> str:
+    return amount(int((target or timedelta(0)) / MINUTE), clock)
 
 
 class _Completions:
@@ -171,9 +174,25 @@ class _Completions:
         self.times.append((moment - _EPOCH) // _MICROSECOND)
         self.ids.append(work_order_id)
 
+    def extend(self, other: _Completions) -> None:
+        self.times.extend(other.times)
+        self.ids.extend(other.ids)
+
     def in_order(self) -> Iterator[tuple[datetime, str]]:
         for i in sorted(range(len(self.times)), key=lambda i: (self.times[i], self.ids[i])):
             yield _EPOCH + self.times[i] * _MICROSECOND, self.ids[i]
+
+
+@dataclass
+class Memory:
+    """What an audit remembers of the work orders streaming past, for the findings that come after
+    them and for the summary: PM completions per covered asset, the work orders open at as_of (in
+    stream order), the accounts with work in the window, and findings per (account, rule, status)."""
+
+    completions: defaultdict[str, _Completions] = field(default_factory=lambda: defaultdict(_Completions))
+    open_at_as_of: list[WorkOrder] = field(default_factory=list)
+    active_accounts: set[str] = field(default_factory=set)
+    tally: dict[tuple[str, str, str], int] = field(default_factory=dict)
 
 
 @dataclass
@@ -188,7 +207,6 @@ class Audit:
     contracts: Sequence[Contract]
     calendars: dict[str, Calendar]
     kinds: Sequence[str] = KINDS
-    summary_counts: dict[tuple[str, str], Counter] = field(default_factory=lambda: defaultdict(Counter))
 
     def __post_init__(self) -> None:
         self._contracts_by_account: dict[str, list[Contract]] = defaultdict(list)
@@ -204,9 +222,7 @@ class Audit:
             for asset in self.assets.values()
             if asset.contract_id == contract.id
         }
-        self._completions: dict[str, _Completions] = defaultdict(_Completions)
-        self._open_at_as_of: list[WorkOrder] = []
-        self._active_accounts: set[str] = set()
+        self._memory = Memory()
         self._applicable_cache: dict[tuple[str, str | None, str], list[Promise]] = {}
 
     # -- what to read ---------------------------------------------------------------------------
@@ -286,23 +302,57 @@ class Audit:
     def evaluate(self, work_orders: Iterable[WorkOrder]) -> Iterator[Finding]:
         """Findings of every work order in the window as they stream past, then the asset and contract
         findings. `work_orders` must be ordered by (opened_at, id) and cover `read_window()`."""
-        as_of = self.as_of
+        yield from self.work_order_findings(work_orders)
+        yield from self.later_findings()
+
+    def work_order_findings(self, work_orders: Iterable[WorkOrder]) -> Iterator[Finding]:
+        """The first part of `evaluate`: the findings of each work order in the window, as it streams
+        past, remembering what the later findings need (see `take_memory` to evaluate in parts)."""
+        as_of, since, until = self.as_of, self.since, self.until
         for work_order in work_orders:
             if work_order.state == "cancelled" or work_order.opened_at > as_of:
                 continue
             self._remember(work_order)
-            if self.since <= work_order.opened_at < self.until:
-                self._active_accounts.add(work_order.account_id)
+            if since <= work_order.opened_at < until:
+                self._memory.active_accounts.add(work_order.account_id)
                 yield from self._work_order_findings(work_order)
-        yield from self._later_findings()
+
+    def later_findings(self) -> Iterator[Finding]:
+        """The second part of `evaluate`, once every work order has streamed past: the asset and
+        contract findings by (due_at, rule, subject id), merged lazily from one sorted stream per asset,
+        so that a year of PM completions never sits in memory as findings."""
+        streams: list[Iterable[Finding]] = [self._asset_findings(a) for a in sorted(self._pm)]
+        if "contract_ending" in self.kinds:
+            streams.append(sorted(self._contract_ending(), key=_due_order))
+        yield from heapq.merge(*streams, key=_due_order)
+
+    def take_memory(self) -> Memory:
+        """What `work_order_findings` has remembered so far, handed over and forgotten here.
+
+        This is how an audit runs in parts: each part's engine evaluates a consecutive slice of the
+        work orders, and one engine `absorb`s the memories of all parts, in stream order, before its
+        `later_findings` and `summary`.
+        """
+        memory, self._memory = self._memory, Memory()
+        return memory
+
+    def absorb(self, memory: Memory) -> None:
+        """Add the memory of a part that followed every part absorbed (or evaluated) so far."""
+        mine = self._memory
+        for asset_id, completions in memory.completions.items():
+            mine.completions[asset_id].extend(completions)
+        mine.open_at_as_of += memory.open_at_as_of
+        mine.active_accounts |= memory.active_accounts
+        for key, count in memory.tally.items():
+            mine.tally[key] = mine.tally.get(key, 0) + count
 
     def _remember(self, work_order: WorkOrder) -> None:
         if work_order.kind == "preventive" and work_order.asset_id in self._pm:
             resolved = work_order.resolved_at
             if resolved is not None and resolved <= self.as_of:
-                self._completions[work_order.asset_id].add(resolved, work_order.id)
+                self._memory.completions[work_order.asset_id].add(resolved, work_order.id)
         if self._is_open_at_as_of(work_order):
-            self._open_at_as_of.append(work_order)
+            self._memory.open_at_as_of.append(work_order)
 
     def _is_open_at_as_of(self, work_order: WorkOrder) -> bool:
         if work_order.state == "open":
@@ -311,91 +361,80 @@ class Audit:
         return ended is not None and ended > self.as_of
 
     def _work_order_findings(self, work_order: WorkOrder) -> list[Finding]:
+        """The work order's findings in evaluation order (rule, subject id, promise id), without a
+        sort: promises come sorted by (kind, id), and arrivals visit by visit, in visit id order."""
         contract = self.contract_for(work_order)
         if contract is None:
-            findings = [self._not_covered(work_order)] if "coverage" in self.kinds else []
+            if "coverage" not in self.kinds:
+                return []
+            findings = [self._not_covered(work_order)]
         else:
-            tz = self._zone_of(contract, self._site_zone(work_order))
+            promises = self._applicable(contract, work_order.priority, work_order.kind)
+            facts = _Facts(work_order, self.as_of, self._site_zone(work_order))
+            tz = self._zone_of(contract, facts.site_zone)
             findings = []
-            for promise in self._applicable(contract, work_order.priority, work_order.kind):
-                if promise.kind == "arrival":
-                    site_zone = self._site_zone(work_order)
-                    findings += [
-                        self._arrival(work_order, visit, promise, site_zone)
-                        for visit in work_order.visits
-                        if visit.window_end is not None
-                    ]
-                else:
-                    findings.append(self._deadline(work_order, contract, promise, tz))
-            if len(findings) > 1:
-                findings.sort(key=lambda f: (f.rule, f.subject.id, f.promise_id or ""))
+            arrivals = [p for p in promises if p.kind == "arrival"]
+            if arrivals:
+                visits = work_order.visits
+                if len(visits) > 1:
+                    visits = sorted(visits, key=_visit_id)
+                for visit in visits:
+                    if visit.window_end is not None:
+                        findings += [self._arrival(facts, visit, promise) for promise in arrivals]
+            findings += [self._deadline(facts, contract, p, tz) for p in promises if p.kind != "arrival"]
         for finding in findings:
             self._count(finding)
         return findings
 
     def _applicable(self, contract: Contract, priority: str | None, kind: str) -> list[Promise]:
         """The contract's work-order promises (response, resolution, arrival) that cover this priority
-        and kind and that this audit evaluates; cached, as few combinations recur."""
+        and kind and that this audit evaluates, sorted by (kind, id); cached, as few combinations recur."""
         key = (contract.id, priority, kind)
         if key not in self._applicable_cache:
-            self._applicable_cache[key] = [
+            applicable = [
                 p
                 for p in contract.promises
                 if p.kind in ("response", "resolution", "arrival")
                 and p.kind in self.kinds
                 and p.applies_to(priority, kind)
             ]
+            for promise in applicable:
+                self.clock(contract, promise)  # a contract that cannot count them fails here, in its order
+            self._applicable_cache[key] = sorted(applicable, key=lambda p: (p.kind, p.id))
         return self._applicable_cache[key]
 
     def _count(self, finding: Finding) -> None:
-        counts = self.summary_counts[(finding.account_id or "", finding.rule)]
-        counts["evaluated"] += 1
-        counts[finding.status] += 1
+        tally = self._memory.tally
+        key = (finding.account_id or "", finding.rule, finding.status)
+        tally[key] = tally.get(key, 0) + 1
 
     # -- rules ------------------------------------------------------------------------------------
 
-    def _pauses(self, work_order: WorkOrder, promise: Promise) -> Pauses:
-        if not promise.pausable:
-            return []
-        as_of = self.as_of
-        return [(p.start, min(p.end or as_of, as_of)) for p in work_order.pauses if p.start < as_of]
-
-    def _deadline(
-        self, work_order: WorkOrder, contract: Contract, promise: Promise, tz: str | None
-    ) -> Finding:
+    def _deadline(self, facts: _Facts, contract: Contract, promise: Promise, tz: str | None) -> Finding:
         """A response or resolution promise: due = add(opened_at, target), pauses if pausable."""
+        work_order = facts.work_order
         clock = self.clock(contract, promise)
-        pauses = self._pauses(work_order, promise)
-        assert promise.target is not None
-        due = clock.add(work_order.opened_at, promise.target, pauses)
-        as_of = self.as_of
-        resolved = (
-            work_order.resolved_at if work_order.resolved_at and work_order.resolved_at <= as_of else None
-        )
-        actual = resolved
-        if promise.kind == "response":
-            for visit in work_order.visits:
-                arrived = visit.arrived_at
-                if arrived is not None and arrived <= as_of and (actual is None or arrived < actual):
-                    actual = arrived
-        status, late_by, remaining = self._judge(clock, pauses, due, actual, promise.target)
+        pauses = facts.pauses if promise.pausable else ()
+        target = promise.target
+        assert target is not None
+        due = clock.add(work_order.opened_at, target, pauses)
+        actual = facts.responded if promise.kind == "response" else facts.resolved
+        status, late_by, remaining = self._judge(clock, pauses, due, actual, target)
         return Finding(
             rule=promise.kind,
             status=status,
-            severity=severity(promise.kind, status, work_order.priority),
+            severity=_deadline_severity(promise.kind, status, work_order.priority),
             account_id=work_order.account_id,
-            subject=Subject("work_order", work_order.id),
+            subject=facts.subject,
             work_order_id=work_order.id,
             promise_id=promise.id,
-            due_at=due.astimezone(UTC),
-            actual_at=utc(actual),
+            due_at=due,
+            actual_at=None if actual is None else actual.astimezone(UTC),
             late_by_minutes=late_by,
             remaining_minutes=remaining,
             clock=promise.clock,
-            evidence=[_work_order_evidence(work_order)],
-            message=_deadline_message(
-                work_order, promise, status, actual, late_by, remaining, _local(due, tz)
-            ),
+            evidence=facts.evidence,
+            message=_deadline_message(facts, promise, status, actual, late_by, remaining, _local(due, tz)),
         )
 
     def _judge(
@@ -411,9 +450,10 @@ class Audit:
         left = clock.elapsed(self.as_of, due, pauses)
         return ("at_risk" if left * AT_RISK_SHARE < target else "pending"), None, minutes_down(left)
 
-    def _arrival(self, work_order: WorkOrder, visit: Visit, promise: Promise, tz: str | None) -> Finding:
+    def _arrival(self, facts: _Facts, visit: Visit, promise: Promise) -> Finding:
         """An arrival promise, per visit with a booked window: due = window_end + grace (wall time)."""
         assert visit.window_end is not None
+        work_order, tz = facts.work_order, facts.site_zone
         due = visit.window_end + promise.grace
         arrived = visit.arrived_at if visit.arrived_at and visit.arrived_at <= self.as_of else None
         late_by = remaining = None
@@ -432,27 +472,30 @@ class Audit:
         else:
             status, remaining = "pending", minutes_down(due - self.as_of)
             message = f"{who} is booked for the window {window}."
+        window_start = visit.window_start
         return Finding(
             rule="arrival",
             status=status,
-            severity=severity("arrival", status, late_by=late_by),
+            severity=None
+            if status == "pending" or status == "met"
+            else severity("arrival", status, None, late_by),
             account_id=work_order.account_id,
             subject=Subject("visit", visit.id),
             work_order_id=work_order.id,
             promise_id=promise.id,
             due_at=due.astimezone(UTC),
-            actual_at=utc(arrived),
+            actual_at=None if arrived is None else arrived.astimezone(UTC),
             late_by_minutes=late_by,
             remaining_minutes=remaining,
             clock="wall",
-            message=f"{work_order.number or work_order.id}: {message}",
+            message=f"{facts.name}: {message}",
             evidence=[
                 {
                     "work_order_id": work_order.id,
                     "number": work_order.number,
                     "visit_id": visit.id,
                     "technician": visit.technician,
-                    "window_start": utc(visit.window_start),
+                    "window_start": None if window_start is None else window_start.astimezone(UTC),
                     "window_end": visit.window_end.astimezone(UTC),
                     "grace": _iso_duration(promise.grace),
                 }
@@ -472,14 +515,6 @@ class Audit:
         )
 
     # -- asset and contract findings ----------------------------------------------------------------
-
-    def _later_findings(self) -> Iterator[Finding]:
-        """Asset and contract findings by (due_at, rule, subject id), merged lazily from one sorted
-        stream per asset, so that a year of PM completions never sits in memory as findings."""
-        streams: list[Iterable[Finding]] = [self._asset_findings(a) for a in sorted(self._pm)]
-        if "contract_ending" in self.kinds:
-            streams.append(sorted(self._contract_ending(), key=_due_order))
-        yield from heapq.merge(*streams, key=_due_order)
 
     def _asset_findings(self, asset_id: str) -> Iterator[Finding]:
         """One asset's PM findings in due order: completions due in the window, then the open interval
@@ -504,7 +539,7 @@ class Audit:
             anchor = max(anchor, self._instant(asset.installed_on, contract, site_zone))
         lapse = self._instant(contract.ends_on + timedelta(days=1), contract, site_zone)
         due = clock.add(anchor, promise.target)
-        for completed, work_order_id in self._completions[asset_id].in_order():
+        for completed, work_order_id in self._memory.completions[asset_id].in_order():
             if completed < anchor:
                 continue
             if due > lapse:
@@ -568,7 +603,7 @@ class Audit:
             asset = self.assets[asset_id]
             here = [
                 w
-                for w in self._open_at_as_of
+                for w in self._memory.open_at_as_of
                 if self._same_site(w, asset) and not (w.asset_id == asset_id and w.kind == "preventive")
             ]
             if here:
@@ -608,7 +643,7 @@ class Audit:
             lapse = self._instant(contract.ends_on + timedelta(days=1), contract, None)
             if not (self.as_of < lapse <= self.as_of + CONTRACT_ENDING_HORIZON):
                 continue
-            if contract.account_id not in self._active_accounts:
+            if contract.account_id not in self._memory.active_accounts:
                 continue
             account = self.accounts.get(contract.account_id)
             name = account.name if account else contract.account_id
@@ -640,14 +675,17 @@ class Audit:
 
     def summary(self) -> list[dict[str, Any]]:
         """Per account and rule: evaluations in the window by status; compliance = met / (met + breached)."""
+        per_rule: dict[tuple[str, str], Counter] = defaultdict(Counter)
+        for (account_id, rule, status), count in self._memory.tally.items():
+            per_rule[(account_id, rule)][status] += count
         rows = []
-        for (account_id, rule), counts in sorted(self.summary_counts.items()):
+        for (account_id, rule), counts in sorted(per_rule.items()):
             decided = counts["met"] + counts["breached"]
             rows.append(
                 {
                     "account_id": account_id or None,
                     "rule": rule,
-                    "evaluated": counts["evaluated"],
+                    "evaluated": counts.total(),
                     "met": counts["met"],
                     "breached": counts["breached"],
                     "at_risk": counts["at_risk"],
@@ -675,6 +713,50 @@ def _work_order_evidence(work_order: WorkOrder) -> dict[str, Any]:
         "priority": work_order.priority,
         "opened_at": work_order.opened_at.astimezone(UTC),
     }
+
+
+class _Facts:
+    """What the findings of one work order share, worked out once: its site's zone, its name in
+    messages, its resolution and first arrival as of the audit, its pauses cut at as_of, its subject
+    and evidence (one object, referenced by each finding, written out per finding)."""
+
+    __slots__ = (
+        "evidence",
+        "name",
+        "pauses",
+        "resolved",
+        "responded",
+        "site_zone",
+        "subject",
+        "titled",
+        "work_order",
+    )
+
+    def __init__(self, work_order: WorkOrder, as_of: datetime, site_zone: str | None) -> None:
+        self.work_order = work_order
+        self.site_zone = site_zone
+        self.name = work_order.number or work_order.id
+        self.titled = f"{self.name} ({work_order.priority})" if work_order.priority else self.name
+        resolved = work_order.resolved_at
+        self.resolved = resolved if resolved is not None and resolved <= as_of else None
+        responded = self.resolved
+        for visit in work_order.visits:
+            arrived = visit.arrived_at
+            if arrived is not None and arrived <= as_of and (responded is None or arrived < responded):
+                responded = arrived
+        self.responded = responded
+        self.pauses = [(p.start, min(p.end or as_of, as_of)) for p in work_order.pauses if p.start < as_of]
+        self.subject = Subject("work_order", work_order.id)
+        self.evidence = [_work_order_evidence(work_order)]
+
+
+def _visit_id(visit: Visit) -> str:
+    return visit.id
+
+
+@lru_cache(maxsize=256)
+def _deadline_severity(rule: str, status: str, priority: str | None) -> str | None:
+    return severity(rule, status, priority)
 
 
 def shown(finding: Finding, show_all: bool) -> bool:

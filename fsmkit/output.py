@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -54,10 +55,12 @@ def write_jsonl(records: Iterable[Any], stream: TextIO) -> None:
         write(to_json(record).decode() + "\n")
 
 
-def write_csv(records: Iterable[Any], columns: Sequence[str], stream: TextIO) -> None:
-    """A header of `columns`, then one row a record; nested values JSON-encoded, None as empty."""
+def write_csv(records: Iterable[Any], columns: Sequence[str], stream: TextIO, header: bool = True) -> None:
+    """A header of `columns` (unless `header` is false), then one row a record; nested values
+    JSON-encoded, None as empty."""
     writer = csv.writer(stream, lineterminator="\n")
-    writer.writerow(columns)
+    if header:
+        writer.writerow(columns)
     for record in records:
         plain = to_plain(record)
         writer.writerow([_cell(plain.get(column)) for column in columns])
@@ -71,6 +74,18 @@ def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+def append_file(path: str | Path, stream: TextIO) -> None:
+    """Copy a UTF-8 file's content to the end of `stream` (as bytes where it has a byte buffer)."""
+    buffer = getattr(stream, "buffer", None)
+    with open(path, "rb") as source:
+        if buffer is None:
+            stream.write(source.read().decode())
+            return
+        stream.flush()
+        shutil.copyfileobj(source, buffer, 1 << 20)
+        buffer.flush()
 
 
 def write_table(

@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from datetime import UTC
-from typing import Any
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
 
 import click
 
 from fsmkit.app import App
-from fsmkit.audit import INFORMATION_RULES, KINDS, Audit, shown
+from fsmkit.audit import INFORMATION_RULES, KINDS, Audit, Memory, shown
 from fsmkit.commands._options import account_option, fail_on_option, output_options, since_option
+from fsmkit.connectors.base import Connector
 from fsmkit.errors import ExitStatus
 from fsmkit.model import Finding, field_names, utc
-from fsmkit.output import open_output, write_csv, write_json, write_jsonl, write_table
+from fsmkit.output import append_file, open_output, write_csv, write_json, write_jsonl, write_table
+from fsmkit.parallel import available_jobs, in_processes
 from fsmkit.timespec import parse_instant, parse_since
 
 STATUS_RANK = {"breached": 0, "at_risk": 1, "not_covered": 2, "flagged": 3, "pending": 4, "met": 5}
 SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3, None: 4}
+STREAMED = ("jsonl", "csv")  # the formats written as findings come, which work orders in parts can feed
+PARTS_PER_JOB = 4  # parts per process: uneven parts even out, and no part's file grows large
 
 
 @click.command()
@@ -30,6 +36,14 @@ SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3, None: 4}
 @click.option("--all", "show_all", is_flag=True, help="Show met and pending findings too.")
 @output_options()
 @fail_on_option(("breached", "at_risk"))
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=0),
+    default=0,
+    metavar="N",
+    help="Processes to read and evaluate work orders in, for jsonl and csv output from a connector that "
+    "can split its work orders (files, when work_orders.jsonl is large); 0 (the default) is one per CPU.",
+)
 @click.pass_obj
 def audit(
     app: App,
@@ -41,6 +55,7 @@ def audit(
     format: str,
     output: str | None,
     fail_on: str | None,
+    jobs: int,
 ) -> ExitStatus:
     """Check every contract promise against what happened, on the contract's own calendar.
 
@@ -71,29 +86,39 @@ def audit(
         calendars={c.id: c for c in connector.calendars()},
         kinds=kinds or KINDS,
     )
-    lower, upper = engine.read_window()
-    work_orders = app.progress(connector.work_orders(lower, upper, account_ids=account_ids), "work orders")
+    window = engine.read_window()
     watch = FailOn(fail_on)
-    findings = watch.track(f for f in engine.evaluate(work_orders) if shown(f, show_all))
-    columns = field_names(Finding)
+    jobs = jobs or available_jobs()
+    parts = connector.work_order_partitions(jobs * PARTS_PER_JOB) if format in STREAMED and jobs > 1 else []
     with open_output(output) as stream:
-        if format == "jsonl":
-            write_jsonl(findings, stream)
-        elif format == "csv":
-            write_csv(findings, columns, stream)
+        if format in STREAMED:
+            write = _streamed_writer(format)
+            if format == "csv":
+                write_csv((), field_names(Finding), stream)  # the header
+            if parts:
+                _write_in_parts(
+                    app, engine, connector, parts, jobs, window, account_ids, show_all, watch, write, stream
+                )
+            else:
+                work_orders = app.progress(
+                    connector.work_orders(*window, account_ids=account_ids), "work orders"
+                )
+                write(watch.track(_shown(engine.work_order_findings(work_orders), show_all)), stream)
+            write(watch.track(_shown(engine.later_findings(), show_all)), stream)
         else:
-            collected = list(findings)
+            work_orders = app.progress(connector.work_orders(*window, account_ids=account_ids), "work orders")
+            findings = list(watch.track(_shown(engine.evaluate(work_orders), show_all)))
             if format == "json":
                 document = {
                     "as_of": utc(as_of),
                     "since": utc(since_at),
                     "until": utc(until_at),
-                    "findings": collected,
+                    "findings": findings,
                     "summary": engine.summary(),
                 }
                 write_json(document, stream)
             else:
-                _write_tables(collected, engine, stream)
+                _write_tables(findings, engine, stream)
     return ExitStatus.FAIL_ON_MATCHED if watch.matched else ExitStatus.OK
 
 
@@ -102,6 +127,7 @@ class FailOn:
 
     def __init__(self, level: str | None) -> None:
         trip = {"breached": {"breached"}, "at_risk": {"breached", "at_risk"}, "flagged": {"flagged"}}
+        self.level = level
         self.statuses = trip.get(level or "", set())
         self.matched = False
 
@@ -110,6 +136,57 @@ class FailOn:
             if finding.status in self.statuses and finding.rule not in INFORMATION_RULES:
                 self.matched = True
             yield finding
+
+
+def _shown(findings: Iterable[Finding], show_all: bool) -> Iterator[Finding]:
+    return (finding for finding in findings if shown(finding, show_all))
+
+
+Writer = Callable[[Iterable[Finding], TextIO], None]
+
+
+def _streamed_writer(format: str) -> Writer:
+    """How findings are written in a streamed format (csv without its header, written once)."""
+    if format == "jsonl":
+        return write_jsonl
+    columns = field_names(Finding)
+    return lambda findings, stream: write_csv(findings, columns, stream, header=False)
+
+
+def _write_in_parts(
+    app: App,
+    engine: Audit,
+    connector: Connector,
+    parts: list[Any],
+    jobs: int,
+    window: tuple[datetime, datetime],
+    account_ids: list[str] | None,
+    show_all: bool,
+    watch: FailOn,
+    write: Writer,
+    stream: TextIO,
+) -> None:
+    """The work orders' findings, read and evaluated part by part in `jobs` processes: each part's
+    findings go to a file of its own, appended to `stream` in order, and each part's memory (for the
+    later findings and the summary) is absorbed by `engine` in order."""
+    with tempfile.TemporaryDirectory(prefix="fsmkit-audit-") as folder:
+
+        def audit_part(index: int) -> tuple[Path, Memory, bool]:
+            part_watch = FailOn(watch.level)
+            path = Path(folder, f"part-{index}")
+            work_orders = connector.work_orders_in(parts[index], *window, account_ids=account_ids)
+            with path.open("w", encoding="utf-8", newline="") as part_stream:
+                write(
+                    part_watch.track(_shown(engine.work_order_findings(work_orders), show_all)), part_stream
+                )
+            return path, engine.take_memory(), part_watch.matched
+
+        results = in_processes(audit_part, len(parts), jobs)
+        for path, memory, matched in app.progress(results, "parts of the work orders"):
+            append_file(path, stream)
+            path.unlink()
+            engine.absorb(memory)
+            watch.matched |= matched
 
 
 def _write_tables(findings: list[Finding], engine: Audit, stream: Any) -> None:

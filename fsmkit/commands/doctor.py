@@ -33,8 +33,9 @@ def doctor(app: App, format: str, output: str | None, show_mapping: bool) -> Exi
 
     Prints one line per check with its result and, for a failure, a hint. Exits 0 when every
     check passed, 2 when a setting or the data is wrong, 3 when the platform is unreachable or
-    refuses (2 wins when both happen). A mapped field the platform does not return fails its
-    table's `fields` check.
+    refuses (2 wins when both happen). A field a mapped kind reads that the platform lacks (or
+    hides from the API user) fails its table's `fields` check, which names the kind and the
+    fields; a table with no row to check against is said, not failed.
 
     With --mapping, prints the merged field mapping instead: one row per canonical field (kind,
     table, filter, parent, field, and the platform field or its full spec), or with --format json

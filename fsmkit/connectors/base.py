@@ -12,7 +12,7 @@ walks through a complete plugin.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, Literal
@@ -57,6 +57,23 @@ class Check:
     detail: str
     hint: str | None = None
     kind: Literal["input", "platform"] = "platform"
+
+
+def fields_check(
+    kind: str, table: str, missing: Sequence[str] | None, hint: str, problem: str = "not returned"
+) -> Check:
+    """The `doctor` line saying whether the platform has every field a kind reads (an input check).
+
+    `missing` lists the platform fields it lacks, or is None when there was nothing to check them
+    against (an empty table, or no row matching the kind's filter): that is said, not failed.
+    """
+    name = f"fields {table}"
+    if missing is None:
+        detail = f"{kind}: no row to check the mapped fields against (none yet, or none matches the filter)"
+        return Check(name, True, detail, kind="input")
+    if missing:
+        return Check(name, False, f"{kind}: {problem}: {', '.join(missing)}", hint, "input")
+    return Check(name, True, f"{kind}: every mapped field is there", kind="input")
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +143,23 @@ class Connector(ABC):
     @abstractmethod
     def work_order(self, key: str) -> WorkOrder | None:
         """One work order by id or number, or None."""
+
+    def work_order_partitions(self, parts: int) -> list[Any]:
+        """Up to `parts` consecutive partitions of the work-order stream, for reading in parallel with
+        `work_orders_in`: picklable values, whose streams, concatenated in order, are `work_orders`'.
+        An empty list (the default) means the connector reads its work orders in one stream."""
+        return []
+
+    def work_orders_in(
+        self,
+        partition: Any,
+        since: datetime | None,
+        until: datetime | None = None,
+        account_ids: Iterable[str] | None = None,
+    ) -> Iterator[WorkOrder]:
+        """The work orders of one partition, as `work_orders` filters them (only connectors that
+        return partitions implement this)."""
+        raise NotImplementedError(f"{type(self).__name__} does not partition its work orders")
 
     def field_mapping(self) -> Mapping[str, Any] | None:
         """The merged field mapping this connector reads with (kind -> its table and fields), for

@@ -15,9 +15,10 @@ import fcntl
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, BinaryIO, ClassVar
 
 import orjson
 
@@ -38,6 +39,10 @@ from fsmkit.model import (
 
 _fromisoformat = datetime.fromisoformat
 
+#: The smallest span of work_orders.jsonl worth reading in a process of its own (about 8,000 work
+#: orders): below it, starting a process costs more than it saves.
+PARTITION_BYTES = 8 * 1024 * 1024
+
 FILE_NAMES = {
     "account": "accounts.jsonl",
     "asset": "assets.jsonl",
@@ -46,6 +51,17 @@ FILE_NAMES = {
     "work_order": "work_orders.jsonl",
     "knowledge": "knowledge.jsonl",
 }
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A partition of work_orders.jsonl: the lines starting in bytes [start, end), and the order key
+    (opened_at, id) of the line before them (None for the first span, or when that line is broken,
+    which the span before reports)."""
+
+    start: int
+    end: int
+    previous: tuple[datetime, str] | None = None
 
 
 class FilesConnector(Connector):
@@ -80,23 +96,30 @@ class FilesConnector(Connector):
             raise InputError(f"{self.folder}: no such folder; set `path` in the profile to the data folder")
         return self.folder / FILE_NAMES[kind]
 
-    def _objects(self, kind: str) -> Iterator[tuple[int, dict[str, Any]]]:
-        """(line number, JSON object) of each non-blank line of the kind's file; none if it is absent."""
+    def _objects(self, kind: str, span: Span | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
+        """(line number, JSON object) of each non-blank line of the kind's file (of the lines starting
+        in `span`'s bytes, if given, numbered from its start); none if the file is absent."""
         path = self._file(kind)
         try:
             handle = path.open("rb")
         except FileNotFoundError:
             return
         with handle:
-            for number, line in enumerate(handle, 1):
+            lines: Iterable[bytes] = handle
+            if span is not None:
+                handle.seek(span.start)
+                lines = _lines_before(handle, span.end - span.start)
+            for number, line in enumerate(lines, 1):
                 if line.isspace():
                     continue
                 try:
                     data = orjson.loads(line)
                 except orjson.JSONDecodeError as exc:
-                    raise InputError(f"{path}:{number}: not valid JSON ({exc})") from None
+                    where = self._where(kind, number, span)
+                    raise InputError(f"{where}: not valid JSON ({exc})") from None
                 if not isinstance(data, dict):
-                    raise InputError(f"{path}:{number}: expected a JSON object, got {type(data).__name__}")
+                    where = self._where(kind, number, span)
+                    raise InputError(f"{where}: expected a JSON object, got {type(data).__name__}")
                 yield number, data
 
     def _records(self, kind: str, keep: Callable[[dict[str, Any]], bool] | None = None) -> Iterator[Any]:
@@ -109,8 +132,13 @@ class FilesConnector(Connector):
             except RecordError as exc:
                 raise exc.located(self._where(kind, number)) from None
 
-    def _where(self, kind: str, number: int) -> str:
-        return f"{self.folder / FILE_NAMES[kind]}:{number}"
+    def _where(self, kind: str, number: int, span: Span | None = None) -> str:
+        """`path:line` of a line; a line numbered within a span is renumbered from the file's start
+        (by counting the lines before the span, which only an error needs)."""
+        path = self.folder / FILE_NAMES[kind]
+        if span is not None:
+            number += _count_lines(path, span.start)
+        return f"{path}:{number}"
 
     def accounts(self, ids: Iterable[str] | None = None) -> Iterator[Account]:
         return self._records("account", _field_in("id", ids))
@@ -135,14 +163,57 @@ class FilesConnector(Connector):
         asset_ids: Iterable[str] | None = None,
         kinds: Iterable[str] | None = None,
     ) -> Iterator[WorkOrder]:
+        return self._work_orders(None, since, until, account_ids, asset_ids, kinds)
+
+    def work_order_partitions(self, parts: int) -> list[Span]:
+        """Byte spans of work_orders.jsonl, each at least PARTITION_BYTES (so a small file is one
+        span, and is read as usual), each starting at a line, carrying the order key of the line
+        before it so that the sort order is checked across spans too."""
+        path = self._file("work_order")
+        try:
+            size = path.stat().st_size
+        except FileNotFoundError:
+            return []
+        parts = max(1, min(parts, size // PARTITION_BYTES))
+        if parts == 1:
+            return []
+        starts = [0]
+        with path.open("rb") as handle:
+            for k in range(1, parts):
+                handle.seek(max(size * k // parts, starts[-1]) - 1)
+                handle.readline()  # to the end of the line holding that byte
+                if handle.tell() < size and handle.tell() > starts[-1]:
+                    starts.append(handle.tell())
+            previous = [None, *(_order_key(_line_ending_at(handle, start)) for start in starts[1:])]
+        ends = [*starts[1:], size]
+        return [Span(a, b, key) for a, b, key in zip(starts, ends, previous, strict=True)]
+
+    def work_orders_in(
+        self,
+        partition: Span,
+        since: datetime | None,
+        until: datetime | None = None,
+        account_ids: Iterable[str] | None = None,
+    ) -> Iterator[WorkOrder]:
+        return self._work_orders(partition, since, until, account_ids)
+
+    def _work_orders(
+        self,
+        span: Span | None,
+        since: datetime | None,
+        until: datetime | None = None,
+        account_ids: Iterable[str] | None = None,
+        asset_ids: Iterable[str] | None = None,
+        kinds: Iterable[str] | None = None,
+    ) -> Iterator[WorkOrder]:
         keeps = [
             _field_in("account_id", account_ids),
             _field_in("asset_id", asset_ids),
             _field_in("kind", kinds),
         ]
         keep = _all_of([k for k in keeps if k is not None])
-        previous = (datetime.min.replace(tzinfo=UTC), "")
-        for number, data in self._objects("work_order"):
+        previous = (span and span.previous) or (datetime.min.replace(tzinfo=UTC), "")
+        for number, data in self._objects("work_order", span):
             try:
                 # The order key comes first and cheaply: a work order outside the window is never parsed.
                 opened_at, record_id = _fromisoformat(data["opened_at"]), data["id"]
@@ -152,11 +223,11 @@ class FilesConnector(Connector):
                 try:
                     parse_work_order(data)  # raises, naming the missing or mistyped field
                 except RecordError as exc:
-                    raise exc.located(self._where("work_order", number)) from None
+                    raise exc.located(self._where("work_order", number, span)) from None
                 raise
             if (opened_at, record_id) < previous:
                 raise InputError(
-                    f"{self._where('work_order', number)}: work order {record_id} is out of order; "
+                    f"{self._where('work_order', number, span)}: work order {record_id} is out of order; "
                     "work_orders.jsonl must be sorted by opened_at, then id"
                 )
             previous = (opened_at, record_id)
@@ -166,7 +237,7 @@ class FilesConnector(Connector):
                 try:
                     yield parse_work_order(data)
                 except RecordError as exc:
-                    raise exc.located(self._where("work_order", number)) from None
+                    raise exc.located(self._where("work_order", number, span)) from None
 
     def work_order(self, key: str) -> WorkOrder | None:
         by_number = None
@@ -323,6 +394,55 @@ def _check_references(ids: dict[str, set[str]], references: Iterable[tuple[str, 
     return Check(
         "references", True, "every account, asset, contract and calendar reference resolves", kind="input"
     )
+
+
+def _lines_before(handle: BinaryIO, size: int) -> Iterator[bytes]:
+    """The lines of `handle`, from where it stands, that start within the next `size` bytes."""
+    for line in handle:
+        if size <= 0:
+            return
+        size -= len(line)
+        yield line
+
+
+def _line_ending_at(handle: BinaryIO, offset: int) -> bytes:
+    """The whole line that ends just before byte `offset` (which starts a line)."""
+    start = offset - 1
+    while start > 0:
+        block = max(0, start - 65536)
+        handle.seek(block)
+        found = handle.read(start - block).rfind(b"\n")
+        if found >= 0:
+            start = block + found + 1
+            break
+        start = block
+    handle.seek(start)
+    return handle.read(offset - start)
+
+
+def _order_key(line: bytes) -> tuple[datetime, str] | None:
+    """(opened_at, id) of a work order line, or None if the line does not have them."""
+    try:
+        data = orjson.loads(line)
+        opened_at, record_id = _fromisoformat(data["opened_at"]), data["id"]
+    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+        return None
+    if opened_at.tzinfo is None or not isinstance(record_id, str):
+        return None
+    return opened_at, record_id
+
+
+def _count_lines(path: Path, size: int) -> int:
+    """How many lines end in the first `size` bytes of a file."""
+    count = 0
+    with path.open("rb") as handle:
+        while size > 0:
+            block = handle.read(min(size, 1 << 20))
+            if not block:
+                break
+            count += block.count(b"\n")
+            size -= len(block)
+    return count
 
 
 def _all_of(keeps: list[Callable[[dict[str, Any]], bool]]) -> Callable[[dict[str, Any]], bool] | None:
