@@ -692,7 +692,7 @@ class Client:
             response = self.http.request(
                 method,
                 self._url(path),
-                params=params,
+                params=query_string(params) if params else None,
                 json=json,
                 data=data,
                 headers=headers,
@@ -704,11 +704,10 @@ class Client:
             raise _Transient(f"cannot connect ({type(exc).__name__})", None) from None
         except requests.RequestException as exc:
             raise self._failed(f"{method} {_display(path)}: {exc}") from None
-        self._log(
-            logging.INFO,
-            f"{method} {_display(path)} -> {response.status_code} in {(self.clock() - started) * 1e3:.0f} ms",
-        )
-        self._log(logging.DEBUG, f"{method} {response.url}")
+        if log.isEnabledFor(logging.INFO):  # the message is built only when it is shown (-v)
+            took = f"{(self.clock() - started) * 1e3:.0f} ms"
+            self._log(logging.INFO, f"{method} {_display(path)} -> {response.status_code} in {took}")
+            self._log(logging.DEBUG, f"{method} {response.url}")
         if self.on_response is not None and self.on_response(response):
             after = retry_after_seconds(response.headers.get("Retry-After"), self.now())
             raise _Transient(error_summary(response), response.status_code, after)
@@ -727,7 +726,36 @@ class Client:
 
     def log_page(self, path: str, size: int) -> None:
         """Log a page's record count (the page loop calls this)."""
-        self.note(f"GET {_display(path)}: page of {size} record{'' if size == 1 else 's'}")
+        if log.isEnabledFor(logging.INFO):
+            self.note(f"GET {_display(path)}: page of {size} record{'' if size == 1 else 's'}")
+
+
+# Bytes a query value keeps as they are: RFC 3986's unreserved characters and the sub-delimiters that
+# mean nothing in a form-encoded query (so not "&", "=", "+" or ";"); every other byte is escaped as
+# %XX, a space as "+". Python's urlencode escapes the sub-delimiters too; leaving them as they are makes
+# the long IN queries shorter (commas, quotes and parentheses) and lets requests and urllib3 pass a
+# query without "%" through their fast paths instead of re-checking it byte by byte.
+_QUERY_SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$'()*,/:@")
+_QUERY_BYTES = tuple(
+    chr(byte) if byte in _QUERY_SAFE else "+" if byte == 0x20 else f"%{byte:02X}" for byte in range(256)
+)
+
+
+def query_string(params: Mapping[str, Any]) -> str:
+    """`params` form-encoded as a URL query (what `requests` makes of a params mapping: None values left
+    out, a list or tuple as one pair per item), with the sub-delimiters that are safe in a query left as
+    they are (see _QUERY_SAFE)."""
+    pairs = []
+    for key, value in params.items():
+        for item in value if isinstance(value, list | tuple) else (value,):
+            if item is not None:
+                pairs.append(f"{_escape(key)}={_escape(item)}")
+    return "&".join(pairs)
+
+
+def _escape(value: Any) -> str:
+    data = value if isinstance(value, bytes) else str(value).encode()
+    return "".join(map(_QUERY_BYTES.__getitem__, data))
 
 
 def _display(path: str) -> str:

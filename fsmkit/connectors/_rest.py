@@ -17,6 +17,8 @@ schemas/mapping.schema.json; `KindMap.read` turns a platform row into a canonica
 
 from __future__ import annotations
 
+import itertools
+import linecache
 import tomllib
 from abc import abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -176,7 +178,14 @@ def _list_of_objects(body: Any, key: str, request: PageRequest) -> list[dict[str
 
 @dataclass(frozen=True, slots=True)
 class FieldSpec:
-    """How one canonical field is read from a platform row (see the mapping file's header)."""
+    """How one canonical field is read from a platform row (see the mapping file's header).
+
+    An empty value reads as None unless the value map says otherwise; a value the map lacks passes
+    through (and fails validation by name) unless the map has a default; with `label`, a choice value is
+    read as its label; with a `fallback`, an empty value is read from another field (only while the
+    `fallback_if` field's label is one of `fallback_labels`, when that is set). `KindMap` compiles these
+    rules into one function per kind (`compile_reader`).
+    """
 
     name: str
     field: str
@@ -213,38 +222,6 @@ class FieldSpec:
         """Every platform field this spec reads."""
         return [f for f in (self.field, self.fallback, self.fallback_if) if f]
 
-    def read(self, row: Mapping[str, Any], label: Callable[[str, str], str]) -> Any:
-        """The canonical value (a string, None, or parsed JSON) of this field in `row`.
-
-        `label(field, value)` gives a choice value's label. An empty value reads as None unless the
-        value map says otherwise; a value the map lacks passes through (and fails validation by name)
-        unless the map has a default.
-        """
-        raw = raw_value(row, self.field)
-        if (
-            raw == ""
-            and self.fallback
-            and (
-                not self.fallback_if
-                or label(self.fallback_if, raw_value(row, self.fallback_if)) in self.fallback_labels
-            )
-        ):
-            raw = raw_value(row, self.fallback)
-        value = label(self.field, raw) if self.label and raw != "" else raw
-        if self.values is not None:
-            if value in self.values:
-                return self.values[value]
-            if self.has_default:
-                return self.default
-        if value == "":
-            return None
-        if self.json:
-            try:
-                return orjson.loads(value)
-            except orjson.JSONDecodeError:
-                raise RecordError(f"{self.field} does not hold JSON text", self.name) from None
-        return value
-
     def write(self, value: Any) -> str:
         """The platform value of a canonical one (for records fsmkit writes): the map read forwards."""
         text = "" if value is None else str(value)
@@ -256,9 +233,25 @@ class FieldSpec:
 def raw_value(row: Mapping[str, Any], name: str) -> str:
     """A platform field's raw value as text: "" when absent, a reference's sys_id even with its link."""
     value = row.get(name, "")
+    return value if value.__class__ is str else _text(value)
+
+
+def _text(value: Any) -> str:
+    """`raw_value` of a value that is not a plain string (a reference with its link, None, a number)."""
     if isinstance(value, dict):  # a reference with its link
         value = value.get("value", "")
     return "" if value is None else str(value)
+
+
+def plain(field: str, value: str) -> str:
+    """The label of a value where the platform has no choice labels: the value itself."""
+    return value
+
+
+#: A compiled reader (see compile_reader): (row, label, to_datetime or None) -> the row's canonical object.
+Reader = Callable[
+    [Mapping[str, Any], Callable[[str, str], str], Callable[[str, str], "str | None"] | None], dict[str, Any]
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,6 +264,15 @@ class KindMap:
     filter: str = ""
     parent: str | None = None
     span_table: str | None = None
+    # Derived, not compared: the specs by canonical name, and the reader compiled on the first read.
+    _by_name: dict[str, FieldSpec] = field(init=False, repr=False, compare=False)
+    _reader: Reader | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_name: dict[str, FieldSpec] = {}
+        for spec in self.fields:
+            by_name.setdefault(spec.name, spec)  # the first of a name, as a search in order finds it
+        object.__setattr__(self, "_by_name", by_name)
 
     @property
     def link(self) -> str:
@@ -281,7 +283,7 @@ class KindMap:
 
     def spec(self, name: str) -> FieldSpec | None:
         """The spec of a canonical field, if mapped."""
-        return next((s for s in self.fields if s.name == name), None)
+        return self._by_name.get(name)
 
     def platform(self, name: str) -> str:
         """The platform field of a canonical field, for queries (an unmapped one is a ConfigError)."""
@@ -295,21 +297,24 @@ class KindMap:
         names = [f for spec in self.fields for f in spec.platform_fields()]
         return list(dict.fromkeys([*names, *(e for e in extra if e)]))
 
-    def read(self, row: Mapping[str, Any], label: Callable[[str, str], str]) -> dict[str, Any]:
-        """The canonical object of a row: dotted names nested, a nested object of nulls left null."""
-        record: dict[str, Any] = {}
-        for spec in self.fields:
-            head, _, rest = spec.name.partition(".")
-            value = spec.read(row, label)
-            if not rest:
-                record[head] = value
-            else:
-                nested = record.setdefault(head, {})
-                nested[rest] = value
-        for key, value in record.items():
-            if isinstance(value, dict) and all(v is None for v in value.values()) and self.spec(key) is None:
-                record[key] = None
-        return record
+    def read(
+        self,
+        row: Mapping[str, Any],
+        label: Callable[[str, str], str] = plain,
+        to_datetime: Callable[[str, str], str | None] | None = None,
+    ) -> dict[str, Any]:
+        """The canonical object of a row: each field read by its spec (FieldSpec), dotted names nested,
+        a nested object of nulls left null; with `to_datetime`, typed as `typed` types it.
+
+        `label(field, value)` gives a choice value's label. A field holding bad JSON, or (typed) a value
+        of the wrong shape, is a RecordError naming the canonical field. The rules are compiled once per
+        kind into one function (`compile_reader`), which this calls.
+        """
+        reader = self._reader
+        if reader is None:
+            reader = compile_reader(self)
+            object.__setattr__(self, "_reader", reader)
+        return reader(row, label, to_datetime)
 
 
 def load_mapping(defaults: Path, overrides: Mapping[str, Any] | None) -> dict[str, KindMap]:
@@ -342,6 +347,186 @@ def load_mapping(defaults: Path, overrides: Mapping[str, Any] | None) -> dict[st
     return kinds
 
 
+# ---------------------------------------------------------------------------------------------------
+# Compiled readers: one function per kind, generated once from its specs
+#
+# Reading a row spec by spec (a call per field, each looking up what its spec asks for) was most of a
+# connector's cost per record. `compile_reader` writes, once per KindMap, the Python source of a single
+# function that does for one row what the specs say, in straight-line code: each platform field read
+# once, each canonical field decided by exactly the steps its spec has (fallback, label, value map,
+# empty as None, JSON), dotted names nested (a nested object of nulls left null), then, when asked, each
+# value typed by its canonical name as `typed` would. The source is registered with linecache, so a
+# traceback through a reader shows its lines; `reader_source(kind)` returns it for reading.
+
+_reader_numbers = itertools.count(1)
+
+
+def compile_reader(kind: KindMap) -> Reader:
+    """The function `KindMap.read` runs for `kind`: (row, label, to_datetime or None) -> canonical object.
+
+    A canonical name that is both a field and the parent of dotted ones (`site` and `site.name`) has no
+    single reading: it is a ConfigError here.
+    """
+    source, namespace = _ReaderSource(kind).build()
+    filename = f"<fsmkit reader {next(_reader_numbers)}: {kind.kind} from {kind.table}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), namespace)  # source written above from the mapping, not input
+    return namespace["read"]
+
+
+def reader_source(kind: KindMap) -> str:
+    """The Python source `compile_reader` generates for `kind` (for reading and debugging)."""
+    return _ReaderSource(kind).build()[0]
+
+
+class _ReaderSource:
+    """Writes the source of one kind's reader (see compile_reader); string constants appear as literals,
+    value maps and label sets as names bound in the reader's namespace."""
+
+    def __init__(self, kind: KindMap) -> None:
+        self.kind = kind
+        self.lines: list[str] = []
+        self.namespace: dict[str, Any] = {
+            "_text": _text,
+            "_loads": orjson.loads,
+            "_JSONDecodeError": orjson.JSONDecodeError,
+            "_typed_value": _typed_value,
+            "_number": _number,
+            "RecordError": RecordError,
+            "raw_value": raw_value,
+        }
+        self.raw: dict[str, str] = {}  # platform field -> the local holding its raw text
+
+    def build(self) -> tuple[str, dict[str, Any]]:
+        """The source and the namespace it runs in."""
+        specs = self.kind.fields
+        heads = self._heads()
+        self.lines = ["def read(row, label, to_datetime):", "    get = row.get"]
+        for spec in specs:  # every platform field read unconditionally, once, first
+            self._raw_local(spec.field)
+        for index, spec in enumerate(specs):
+            self._field(index, spec)
+        nulls = {head: f"n{n}" for n, (head, members) in enumerate(heads.items()) if members[0][1]}
+        for head, flag in nulls.items():
+            test = " and ".join(f"v{index} is None" for index, _ in heads[head])
+            self.lines.append(f"    {flag} = {test}  # {head}: null when every field in it is")
+        typing = [
+            line
+            for head, members in heads.items()
+            for index, rest in members
+            for line in self._typing(index, specs[index], rest or head, f"{head}.{rest}" if rest else head)
+        ]
+        if typing:
+            self.lines += ["    if to_datetime is not None:", *typing]
+        self.lines.append("    return {")
+        for head, members in heads.items():
+            if head in nulls:
+                nested = ", ".join(f"{rest!r}: v{index}" for index, rest in members)
+                self.lines.append(f"        {head!r}: None if {nulls[head]} else {{{nested}}},")
+            else:
+                self.lines.append(f"        {head!r}: v{members[0][0]},")
+        self.lines.append("    }")
+        return "\n".join(self.lines) + "\n", self.namespace
+
+    def _heads(self) -> dict[str, list[tuple[int, str]]]:
+        """Top-level canonical names in order, each with (spec index, nested name or "") of its fields."""
+        heads: dict[str, list[tuple[int, str]]] = {}
+        for index, spec in enumerate(self.kind.fields):
+            head, _, rest = spec.name.partition(".")
+            members = heads.setdefault(head, [])
+            if members and (not rest or not members[0][1]):
+                names = [self.kind.fields[i].name for i, _ in members] + [spec.name]
+                raise ConfigError(
+                    f"mapping: {self.kind.kind}.fields: {', '.join(names)} cannot all be read into {head!r}"
+                )
+            members.append((index, rest))
+        return heads
+
+    def _constant(self, value: Any) -> str:
+        name = f"_c{len(self.namespace)}"
+        self.namespace[name] = value
+        return name
+
+    def _raw_local(self, field: str) -> str:
+        """The local holding a platform field's raw text (as raw_value reads it), read on first need."""
+        if field not in self.raw:
+            local = self.raw[field] = f"r{len(self.raw)}"
+            self.lines += [
+                f"    {local} = get({field!r}, '')",
+                f"    if {local}.__class__ is not str:",
+                f"        {local} = _text({local})",
+            ]
+        return self.raw[field]
+
+    def _field(self, index: int, spec: FieldSpec) -> None:
+        """Lines computing `v<index>`, the canonical value of one field (before typing)."""
+        value, add = f"v{index}", self.lines.append
+        add(f"    # {spec.name}")
+        if not (spec.fallback or spec.label or spec.values is not None or spec.json):  # most fields
+            add(f"    {value} = {self.raw[spec.field]} or None")
+            return
+        add(f"    {value} = {self.raw[spec.field]}")
+        if spec.fallback:
+            condition = f"{value} == ''"
+            if spec.fallback_if:
+                labels = self._constant(spec.fallback_labels)
+                condition += f" and label({spec.fallback_if!r}, {self._raw(spec.fallback_if)}) in {labels}"
+            add(f"    if {condition}:")
+            add(f"        {value} = {self._raw(spec.fallback)}")
+        if spec.label:
+            add(f"    if {value} != '':")
+            add(f"        {value} = label({spec.field!r}, {value})")
+        if spec.values is not None:
+            values = self._constant(dict(spec.values))
+            if spec.has_default:
+                add(f"    {value} = {values}.get({value}, {spec.default!r})")
+                return
+            add(f"    if {value} in {values}:")
+            add(f"        {value} = {values}[{value}]")
+            add("    else:")
+            self._finish(spec, value, "        ")
+            return
+        self._finish(spec, value, "    ")
+
+    def _finish(self, spec: FieldSpec, value: str, indent: str) -> None:
+        """Lines turning a read text into the canonical value: "" is None, JSON text parsed."""
+        if spec.json:
+            message = f"{spec.field} does not hold JSON text"
+            self.lines += [
+                f"{indent}if {value} == '':",
+                f"{indent}    {value} = None",
+                f"{indent}else:",
+                f"{indent}    try:",
+                f"{indent}        {value} = _loads({value})",
+                f"{indent}    except _JSONDecodeError:",
+                f"{indent}        raise RecordError({message!r}, {spec.name!r}) from None",
+            ]
+        elif spec.label:  # a label is any text
+            self.lines += [f"{indent}if {value} == '':", f"{indent}    {value} = None"]
+        else:  # a raw text: only "" is falsy
+            self.lines.append(f"{indent}{value} = {value} or None")
+
+    def _raw(self, field: str) -> str:
+        """A fallback's raw text: its local when the field is read anyway, else read only when needed."""
+        return self.raw.get(field) or f"raw_value(row, {field!r})"
+
+    @staticmethod
+    def _typing(index: int, spec: FieldSpec, name: str, where: str) -> list[str]:
+        """Lines typing `v<index>` as `typed` types a value called `name` at `where`."""
+        value = f"v{index}"
+        if spec.json:  # any JSON value: typed as typed() would type it
+            return [f"        {value} = _typed_value({value}, {name!r}, {where!r}, to_datetime)"]
+        if name in DATETIMES:
+            step = f"to_datetime({value}, {where!r})"
+        elif name in DATES:
+            step = f"{value}[:10]"
+        elif name in NUMBERS:
+            step = f"_number({value}, {where!r})"
+        else:
+            return []
+        return [f"        if {value} is not None:", f"            {value} = {step}"]
+
+
 # Canonical fields whose mapped platform strings become typed values (the rest stay strings).
 DATETIMES = frozenset(
     {"opened_at", "resolved_at", "closed_at", "window_start", "window_end", "arrived_at", "departed_at"}
@@ -354,29 +539,35 @@ def typed(
     record: dict[str, Any], to_datetime: Callable[[str, str], str | None], prefix: str = ""
 ) -> dict[str, Any]:
     """Canonical types for a mapped record's strings, in place: datetimes through the platform's
-    `to_datetime(text, where)` (ISO 8601 with an offset), dates cut to YYYY-MM-DD, numbers parsed;
-    a bad number is a RecordError naming the field."""
+    `to_datetime(text, where)` (ISO 8601 with an offset), dates cut to YYYY-MM-DD, numbers parsed,
+    nested objects likewise; a bad number is a RecordError naming the field. (Compiled readers type
+    their fields the same way without calling this, except values read as JSON.)"""
     for name, value in record.items():
-        where = f"{prefix}{name}"
-        if isinstance(value, dict):
-            typed(value, to_datetime, f"{where}.")
-        elif value is None or not isinstance(value, str):
-            continue
-        elif name in DATETIMES:
-            record[name] = to_datetime(value, where)
-        elif name in DATES:
-            record[name] = value[:10]
-        elif name in NUMBERS:
-            try:
-                record[name] = float(value) if "." in value else int(value)
-            except ValueError:
-                raise RecordError(f"{value!r} is not a number", where) from None
+        record[name] = _typed_value(value, name, f"{prefix}{name}", to_datetime)
     return record
 
 
-def plain(field: str, value: str) -> str:
-    """The label of a value where the platform has no choice labels: the value itself."""
+def _typed_value(value: Any, name: str, where: str, to_datetime: Callable[[str, str], str | None]) -> Any:
+    """One value of `typed`: an object typed field by field, a string by its name, anything else as is."""
+    if isinstance(value, dict):
+        return typed(value, to_datetime, f"{where}.")
+    if not isinstance(value, str):
+        return value
+    if name in DATETIMES:
+        return to_datetime(value, where)
+    if name in DATES:
+        return value[:10]
+    if name in NUMBERS:
+        return _number(value, where)
     return value
+
+
+def _number(value: str, where: str) -> float | int:
+    """A number's text as a float (with a point) or an int; anything else is a RecordError at `where`."""
+    try:
+        return float(value) if "." in value else int(value)
+    except ValueError:
+        raise RecordError(f"{value!r} is not a number", where) from None
 
 
 class MappedConnector(Connector):
@@ -401,7 +592,7 @@ class MappedConnector(Connector):
         self, kind: KindMap, row: Mapping[str, Any], label: Callable[[str, str], str] = plain
     ) -> dict[str, Any]:
         try:
-            return typed(kind.read(row, label), self.to_datetime)
+            return kind.read(row, label, self.to_datetime)
         except RecordError as exc:
             raise exc.located(self.where(kind, row)) from None
 

@@ -36,7 +36,7 @@ from fsmkit.connectors._rest import (
     raw_value,
     records,
 )
-from fsmkit.connectors.base import Check, PushResult
+from fsmkit.connectors.base import Check, PushResult, fields_check
 from fsmkit.errors import ConfigError, FsmkitError, RecordError
 from fsmkit.http import HTTP_SETTINGS, Client, RequestFailed
 from fsmkit.model import (
@@ -65,6 +65,7 @@ RESOLVED_CATEGORIES = frozenset({"Completed", "Closed"})
 IN_CHUNK = 200  # ids per IN query: well under SOQL's 100,000-character limit
 COLLECTION = 200  # records per sObject collections request, Salesforce's maximum
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+HOURS_FIELDS = tuple(f"{day}{edge}Time" for day in DAYS for edge in ("Start", "End"))  # BusinessHours' week
 _SF_DATETIME = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.\d+)?(Z|[+-]\d\d:?\d\d)")
 _SF_ID = re.compile(r"[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?")
 
@@ -376,8 +377,7 @@ class SalesforceConnector(MappedConnector):
 
     def calendars(self) -> Iterator[Calendar]:
         kind, holiday = self.mapping["calendar"], self.mapping["holiday"]
-        times = [f"{day}{edge}Time" for day in DAYS for edge in ("Start", "End")]
-        hours = list(self._rows(kind, extra=times))
+        hours = list(self._rows(kind, extra=HOURS_FIELDS))
         holidays: dict[str | None, set[str]] = defaultdict(set)
         parent = holiday.parent
         for row in self._rows(holiday, extra=[parent] if parent else []):
@@ -610,55 +610,98 @@ class SalesforceConnector(MappedConnector):
     # -- doctor ------------------------------------------------------------------------------------
 
     def check(self) -> list[Check]:
+        """Per mapped object, its describe (`/sobjects/<Object>/describe`, once per object, and once per
+        object a relationship field leads to): read access, then every field the connector reads from
+        it that the org lacks or the integration user cannot see; then the task key field, whether
+        holidays can be told apart per calendar, and the org's API usage."""
         checks: list[Check] = []
-        names = (
-            "account",
-            "contact",
-            "asset",
-            "calendar",
-            "contract",
-            "work_order",
-            "visit",
-            "pause",
-            "task",
-        )
-        for name in names:
-            kind = self.mapping[name]
-            query = f"SELECT {', '.join(kind.platform_fields())} FROM {kind.table} LIMIT 1"
+        described: dict[str, dict[str, Any]] = {}
+        for name, kind, extra in self._checked_kinds():
             try:
-                self.client.get_json(f"{self._data}/query", {"q": query})
+                fields = self._described(kind.table, described)
+                missing = [f for f in kind.platform_fields(*extra) if not self._has(kind.table, f, described)]
             except RequestFailed as exc:
-                field_problem = exc.status == 400 and "INVALID_FIELD" in str(exc)
-                hint = (
-                    "correct the profile's mapping (or the integration user's field access)"
-                    if field_problem
-                    else "check the connected app and the integration user's permissions"
-                )
-                checks.append(
-                    Check(
-                        f"read {kind.table}", False, str(exc), hint, "input" if field_problem else "platform"
-                    )
-                )
+                if exc.status == 404:  # no such object, or one the user may not see
+                    hint = "correct the mapping's object (or give the integration user access to it)"
+                    checks.append(Check(f"read {kind.table}", False, str(exc), hint, "input"))
+                    continue
+                hint = "check the connected app and the integration user's permissions"
+                checks.append(Check(f"read {kind.table}", False, str(exc), hint))
                 if exc.status == 401 or TOKEN_PATH in str(exc):  # no token: every other read fails alike
                     break
                 continue
-            checks.append(Check(f"read {kind.table}", True, f"{name}: every mapped field is readable"))
+            if not fields.get("queryable", True):
+                problem = f"{name}: the integration user cannot query {kind.table}"
+                checks.append(Check(f"read {kind.table}", False, problem, "grant it read access"))
+                continue
+            checks.append(Check(f"read {kind.table}", True, f"{name}: readable"))
+            hint = "correct the profile's mapping (or the integration user's field access)"
+            problem = "no such field, or not visible to the user"
+            checks.append(fields_check(name, kind.table, missing, hint, problem))
+        if self.mapping["task"].table in described:
+            checks.append(self._check_task_key(described[self.mapping["task"].table]))
         if checks and all(c.ok for c in checks):
-            checks.append(self._check_task_key())
+            checks.extend(self._check_holidays())
         if self.limits.used is not None:
             over = self.limits.allowed is not None and self.limits.used >= self.limits.allowed
             hint = "raise api_budget or wait for the org's 24-hour usage to fall" if over else None
             checks.append(Check("api usage", not over, self.limits.describe(), hint))
         return checks
 
-    def _check_task_key(self) -> Check:
+    def _checked_kinds(self) -> Iterator[tuple[str, KindMap, tuple[str, ...]]]:
+        """(name, kind, fields read beyond the mapping) of every kind the connector reads: its parent
+        link, BusinessHours' weekly hours, the status field of history rows, the technicians' path
+        through their appointment; the objects that only stand in for a field the mapping does not
+        name (ContractLineItem, Entitlement, AssignedResource) only while it does not."""
+        stand_ins = {"contract_line": ("asset", "contract_id"), "entitlement": ("contract", "calendar_id"),
+                     "assignment": ("visit", "technician")}  # fmt: skip
+        for name, kind in self.mapping.items():
+            owner = stand_ins.get(name)
+            if owner and self.mapping[owner[0]].spec(owner[1]) is not None:
+                continue
+            extra: tuple[str, ...] = (kind.parent,) if kind.parent else ()
+            if name == "calendar":
+                extra += HOURS_FIELDS
+            elif name == "pause":
+                extra += ("Field",)
+            elif name == "assignment":
+                extra += (f"{_relationship(kind.link)}.{self.mapping['visit'].link}",)
+            yield name, kind, extra
+
+    def _described(self, sobject: str, described: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        """An object's describe, asked once per doctor run."""
+        if sobject not in described:
+            _, body = self.client.get_json(f"{self._data}/sobjects/{sobject}/describe")
+            described[sobject] = body if isinstance(body, dict) else {}
+        return described[sobject]
+
+    def _has(self, sobject: str, path: str, described: dict[str, dict[str, Any]]) -> bool:
+        """Whether a field (or a relationship path such as Product2.Name) is on the object for the user;
+        names compare as SOQL compares them, without regard to case."""
+        head, _, rest = path.partition(".")
+        fields = self._described(sobject, described).get("fields") or []
+        if not rest:
+            return any(str(f.get("name", "")).lower() == head.lower() for f in fields)
+        targets = [
+            target
+            for f in fields
+            if str(f.get("relationshipName") or "").lower() == head.lower()
+            for target in f.get("referenceTo") or ()
+        ]
+        for target in targets:
+            try:
+                if self._has(target, rest, described):
+                    return True
+            except RequestFailed as exc:
+                if exc.status not in (403, 404):
+                    raise
+                described[target] = {}  # an object the user may not see: nothing on it is readable
+        return False
+
+    def _check_task_key(self, task_describe: Mapping[str, Any]) -> Check:
         task = self.mapping["task"]
         key_field = task.platform("key")
-        try:
-            _, body = self.client.get_json(f"{self._data}/sobjects/{task.table}/describe")
-        except RequestFailed as exc:
-            return Check(f"{task.table}.{key_field}", False, str(exc))
-        fields = {f.get("name"): f for f in body.get("fields", [])} if isinstance(body, dict) else {}
+        fields = {f.get("name"): f for f in task_describe.get("fields", [])}
         found = fields.get(key_field)
         name = f"{task.table}.{key_field}"
         if found is None:
@@ -669,6 +712,32 @@ class SalesforceConnector(MappedConnector):
             return Check(name, False, problem, f"mark {key_field} Unique (and External ID)", "input")
         return Check(name, True, "exists and is Unique", kind="input")
 
+    def _check_holidays(self) -> list[Check]:
+        """One line when holidays cannot be told apart: several business hours, holidays, and no
+        `parent` mapped for them (the API does not say which business hours a holiday belongs to)."""
+        calendar, holiday = self.mapping["calendar"], self.mapping["holiday"]
+        if holiday.parent:
+            return []
+        try:
+            calendars = self._count_up_to(calendar, 2)
+            holidays = self._count_up_to(holiday, 1)
+        except RequestFailed as exc:
+            return [Check("holidays", False, str(exc))]
+        if calendars < 2 or not holidays:
+            return []
+        detail = (
+            f"every {holiday.table} applies to every {calendar.table}: Salesforce's API does not say which "
+            "business hours a holiday belongs to; map holiday.parent to a lookup that does "
+            "(docs/salesforce.md)"
+        )
+        return [Check("holidays", True, detail, kind="input")]
+
+    def _count_up_to(self, kind: KindMap, limit: int) -> int:
+        """How many rows of the kind there are, up to `limit`."""
+        query = f"SELECT Id FROM {kind.table}" + (f" WHERE {kind.filter}" if kind.filter else "")
+        _, body = self.client.get_json(f"{self._data}/query", {"q": f"{query} LIMIT {limit}"})
+        return len(body.get("records") or []) if isinstance(body, dict) else 0
+
 
 # ---------------------------------------------------------------------------------------------------
 # Values
@@ -678,16 +747,19 @@ def _flat(record: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     """A query record with relationship objects as dotted keys (Product2.Name), attributes dropped."""
     out: dict[str, Any] = {}
     for name, value in record.items():
-        if name == "attributes":
+        if value.__class__ is str or value is None:  # most values: tested first, as they cost the most
+            if name != "attributes":
+                out[prefix + name] = value
+        elif name == "attributes":
             continue
-        if isinstance(value, dict):
+        elif isinstance(value, dict):
             out.update(_flat(value, f"{prefix}{name}."))
         elif isinstance(value, bool):
-            out[f"{prefix}{name}"] = "true" if value else "false"
+            out[prefix + name] = "true" if value else "false"
         elif isinstance(value, float) and value.is_integer():
-            out[f"{prefix}{name}"] = str(int(value))
+            out[prefix + name] = str(int(value))
         else:
-            out[f"{prefix}{name}"] = value
+            out[prefix + name] = value
     return out
 
 

@@ -33,7 +33,7 @@ from fsmkit.connectors._rest import (
     raw_value,
     records,
 )
-from fsmkit.connectors.base import Check, PushResult
+from fsmkit.connectors.base import Check, PushResult, fields_check
 from fsmkit.errors import ConfigError, FsmkitError, RecordError
 from fsmkit.http import HTTP_SETTINGS, Client, Created, RequestFailed
 from fsmkit.model import (
@@ -65,6 +65,10 @@ IN_CHUNK = 100  # ids per IN query: long enough to save requests, short enough f
 PAUSE_CHUNK = 300
 DEFAULT_PAUSE_STATUSES = ("On Hold", "Awaiting Parts", "Awaiting Customer")
 CHOICES = KindMap("choice", "sys_choice", ())
+# What calendars() reads beyond the mapping: a schedule's parent and type (an excluded child schedule
+# holds holidays), and the fields of its schedule entries (weekly hours, holiday days).
+SCHEDULE_FIELDS = ("parent", "type")
+SPAN_FIELDS = ("schedule", "start_date_time", "end_date_time", "days_of_week", "repeat_type", "all_day")
 
 _SN_DATETIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
 _PRIORITIES = re.compile(r"priority(=|IN)([\d,]+)")
@@ -262,19 +266,11 @@ class ServiceNowConnector(MappedConnector):
 
     def calendars(self) -> Iterator[Calendar]:
         kind = self.mapping["calendar"]
-        span = KindMap("span", kind.span_table or "cmn_schedule_span", ())
-        schedules = list(self._rows(kind, (), extra=("parent", "type")))
+        span = _span_kind(kind)
+        schedules = list(self._rows(kind, (), extra=SCHEDULE_FIELDS))
         spans: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        span_fields = (
-            "schedule",
-            "start_date_time",
-            "end_date_time",
-            "days_of_week",
-            "repeat_type",
-            "all_day",
-        )
         ids = [raw_value(s, kind.platform("id")) for s in schedules]
-        for row in self._rows_in(span, "schedule", ids, extra=span_fields):
+        for row in self._rows_in(span, "schedule", ids, extra=SPAN_FIELDS):
             spans[raw_value(row, "schedule")].append(row)
         holidays: dict[str, list[str]] = defaultdict(list)
         for schedule in filter(_excluded, schedules):
@@ -424,21 +420,7 @@ class ServiceNowConnector(MappedConnector):
         """Pauses from state changes in the audit log: from entering a pause status until leaving it."""
         audit, work_order = self.mapping["pause"], self.mapping["work_order"]
         parent = audit.link
-        filtered = KindMap(
-            "pause",
-            audit.table,
-            audit.fields,
-            "^".join(
-                t
-                for t in (
-                    audit.filter,
-                    f"tablename={work_order.table}",
-                    f"fieldname={work_order.platform('status')}",
-                )
-                if t
-            ),
-            parent,
-        )
+        filtered = self._state_changes()
         label = self._label(work_order.table)
         status_field = work_order.platform("status")
         state = audit.spec("state")
@@ -459,6 +441,12 @@ class ServiceNowConnector(MappedConnector):
                 open_pause[key] = {"start": at, "end": None, "reason": status}
                 found[key].append(open_pause[key])
         return found
+
+    def _state_changes(self) -> KindMap:
+        """The pause kind narrowed to audit rows of work order state changes."""
+        audit, work_order = self.mapping["pause"], self.mapping["work_order"]
+        terms = (audit.filter, f"tablename={work_order.table}", f"fieldname={work_order.platform('status')}")
+        return replace(audit, filter="^".join(t for t in terms if t))
 
     # -- tasks -------------------------------------------------------------------------------------
 
@@ -541,14 +529,17 @@ class ServiceNowConnector(MappedConnector):
     # -- doctor ------------------------------------------------------------------------------------
 
     def check(self) -> list[Check]:
-        checks = []
-        for name in ("account", "asset", "calendar", "contract", "work_order", "visit", "task"):
-            kind = self.mapping[name]
+        """Per mapped kind, one row of its table with every field the connector reads from it: read
+        access, then the fields the instance does not return (ServiceNow leaves unknown fields out of a
+        reply silently); then the API user's time zone."""
+        checks: list[Check] = []
+        for name, kind, extra in self._checked_kinds():
             try:
                 _, body = self.client.get_json(
                     f"/api/now/table/{kind.table}",
                     {
-                        "sysparm_fields": ",".join(kind.platform_fields()),
+                        **({"sysparm_query": kind.filter} if kind.filter else {}),
+                        "sysparm_fields": ",".join(kind.platform_fields(*extra)),
                         "sysparm_exclude_reference_link": "true",
                         "sysparm_limit": 1,
                     },
@@ -561,22 +552,24 @@ class ServiceNowConnector(MappedConnector):
                 continue
             rows = body.get("result") if isinstance(body, dict) else None
             checks.append(Check(f"read {kind.table}", True, f"{name}: readable"))
-            if rows:
-                missing = [f for f in kind.platform_fields() if f not in rows[0]]
-                checks.append(
-                    Check(
-                        f"fields {kind.table}",
-                        not missing,
-                        f"not returned: {', '.join(missing)}"
-                        if missing
-                        else "every mapped field is returned",
-                        "correct the profile's mapping (or the API user's field access)" if missing else None,
-                        "input",
-                    )
-                )
+            missing = [f for f in kind.platform_fields(*extra) if f not in rows[0]] if rows else None
+            hint = "correct the profile's mapping (or the API user's field access)"
+            checks.append(fields_check(name, kind.table, missing, hint))
         if checks and all(c.ok for c in checks) and self.username:
             checks.append(self._check_timezone())
         return checks
+
+    def _checked_kinds(self) -> Iterator[tuple[str, KindMap, tuple[str, ...]]]:
+        """(name, kind, fields read beyond the mapping) of every kind doctor checks, as the reads ask:
+        the kind's filter, its parent link, the schedules' entries, the audit rows of state changes."""
+        for name, kind in self.mapping.items():
+            if name == "pause":
+                yield name, self._state_changes(), (kind.link, "sys_id")
+            elif name == "calendar":
+                yield name, kind, SCHEDULE_FIELDS
+                yield "calendar spans and holidays", _span_kind(kind), SPAN_FIELDS
+            else:
+                yield name, kind, (kind.parent,) if kind.parent else ()
 
     def _check_timezone(self) -> Check:
         try:
@@ -634,6 +627,11 @@ def _promise(read: dict[str, Any]) -> dict[str, Any]:
         "pausable": True if read.get("pausable") else None,
         "calendar_id": read.get("calendar_id"),
     }
+
+
+def _span_kind(calendar: KindMap) -> KindMap:
+    """The table of a calendar's schedule entries (weekly hours and holidays), read with SPAN_FIELDS."""
+    return KindMap("span", calendar.span_table or "cmn_schedule_span", ())
 
 
 def _excluded(schedule: Mapping[str, Any]) -> bool:

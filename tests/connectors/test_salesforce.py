@@ -703,7 +703,8 @@ def test_same_results_under_token_expiry_and_503s_without_a_secret_in_any_output
     assert "HTTP 503 Service Unavailable; retrying in 0.0s" in everything
     assert "REQUEST_LIMIT_EXCEEDED - ConcurrentPerOrgLongTxn Limit exceeded.; retrying in" in everything
     assert ": HTTP 401; refreshing the credentials once" in everything
-    assert re.search(r"^fsmkit: GET /services/data/v62\.0/query -> 200 in \d+ ms$", result.stderr, re.M)
+    read = r"(query|sobjects/\w+/describe)"  # doctor describes the objects
+    assert re.search(rf"^fsmkit: GET /services/data/v62\.0/{read} -> 200 in \d+ ms$", result.stderr, re.M)
     secrets = [EMULATOR_SECRET, "00DEMU000000001!AQ", EMULATOR_KEYS[0].splitlines()[1]]
     secrets += [recorded_form(r)["assertion"] for r in org.requests if r.path == "/services/oauth2/token"]
     for secret in secrets:
@@ -714,21 +715,30 @@ def recorded_form(recorded: Any) -> dict[str, str]:
     return dict(parse_qsl(recorded.body.decode()))
 
 
-def test_doctor_passes_and_shows_api_usage(run: Callable[..., Result], profile: Callable[..., None]) -> None:
+def test_doctor_passes_and_shows_api_usage(run: Callable[..., Result], profile: Callable[..., None],
+                                           org: SalesforceEmulator) -> None:  # fmt: skip
     profile(api_budget=0.5)
     result = run("--profile", "sf", "doctor", "--format", "json")
     assert result.exit_code == 0, result.stdout
     checks = {c["name"]: (c["ok"], c["detail"]) for c in json.loads(result.stdout)["checks"]}
-    objects = ("Account", "Contact", "Asset", "BusinessHours", "ServiceContract", "WorkOrder", "ServiceAppointment",
-               "WorkOrderHistory", "Task")  # fmt: skip
-    assert [name for name in checks if name != "profile"] == [
-        *(f"read {o}" for o in objects),
-        "Task.Fsmkit_Key__c",
-        "api usage",
-    ]
+    kinds = {"Account": "account", "Contact": "contact", "Asset": "asset", "ContractLineItem": "contract_line",
+             "BusinessHours": "calendar", "Holiday": "holiday", "ServiceContract": "contract",
+             "Entitlement": "entitlement", "WorkOrder": "work_order", "ServiceAppointment": "visit",
+             "AssignedResource": "assignment", "WorkOrderHistory": "pause", "Task": "task",
+             "Knowledge_Note__c": "knowledge"}  # every object a mapped kind reads, in mapping order  # fmt: skip
+    assert list(checks) == ["profile", *(f"{c} {o}" for o in kinds for c in ("read", "fields")),
+                            "Task.Fsmkit_Key__c", "api usage"]  # fmt: skip
+    for sobject, kind in kinds.items():
+        assert checks[f"read {sobject}"] == (True, f"{kind}: readable")
+        assert checks[f"fields {sobject}"] == (True, f"{kind}: every mapped field is there")
     assert checks["Task.Fsmkit_Key__c"] == (True, "exists and is Unique")
-    assert checks["api usage"] == (True, "api-usage 10/15000 (0.1%); api_budget 0.5 allows 7500")
-    assert all(ok for ok, _ in checks.values())
+    assert checks["api usage"] == (True, "api-usage 17/15000 (0.1%); api_budget 0.5 allows 7500")
+    # one describe per object, and per object a relationship field leads to (Product2.Name, Location.*,
+    # ServiceResource.Name); the holidays carry their business hours (a custom lookup): nothing to say
+    described = [r.path.split("/")[-2] for r in org.requests if r.path.endswith("/describe")]
+    assert described == [*list(kinds)[:3], "Product2", "Location", *list(kinds)[3:11], "ServiceResource",
+                         *list(kinds)[11:]]  # fmt: skip
+    assert len(org.requests) == len(described) + 1  # and the token
 
 
 def test_doctor_finds_a_key_field_that_is_not_unique(

@@ -474,17 +474,37 @@ def test_same_results_under_rate_limits_and_token_expiry_without_a_secret_in_any
         assert secret not in everything
 
 
-def test_doctor_passes_on_the_demo_instance(run: Callable[..., Result], profile: Callable[..., None]) -> None:
+def test_doctor_passes_on_the_demo_instance(run: Callable[..., Result], profile: Callable[..., None],
+                                           emulator: ServiceNowEmulator) -> None:  # fmt: skip
     profile()
     result = run("--profile", "sn", "doctor", "--format", "json")
     assert result.exit_code == 0, result.stdout
-    checks = {c["name"]: c["ok"] for c in json.loads(result.stdout)["checks"]}
-    assert checks == {"profile": True, **{f"read {t}": True for t in
-                      ("customer_account", "alm_asset", "cmn_schedule", "ast_contract", "wm_order", "wm_task")},
-                      **{f"fields {t}": True for t in ("customer_account", "alm_asset", "cmn_schedule", "ast_contract",
-                                                         "wm_order", "wm_task")},
-                      "read sn_customerservice_task": True, "api_user_timezone": True}  # fmt: skip
-    assert result.stderr == "15 checks, all passed\n"
+    checks = {c["name"]: (c["ok"], c["detail"]) for c in json.loads(result.stdout)["checks"]}
+    kinds = {"customer_account": "account", "customer_contact": "contact", "alm_asset": "asset", "cmn_schedule": "calendar",
+             "cmn_schedule_span": "calendar spans and holidays", "ast_contract": "contract",
+             "contract_rel_contract_sla": "promise", "wm_order": "work_order", "wm_task": "visit", "sys_audit": "pause",
+             "sn_customerservice_task": "task", "kb_knowledge": "knowledge"}  # every mapped kind, in order  # fmt: skip
+    assert list(checks) == ["profile", *(f"{c} {t}" for t in kinds for c in ("read", "fields")),
+                            "api_user_timezone"]  # fmt: skip
+    assert all(ok for ok, _ in checks.values())
+    for table, kind in kinds.items():
+        assert checks[f"read {table}"][1] == f"{kind}: readable"
+        if table != "sn_customerservice_task":
+            assert checks[f"fields {table}"][1] == f"{kind}: every mapped field is there"
+    # no follow-up task exists yet: its fields cannot be checked, which is said, not failed
+    assert checks["fields sn_customerservice_task"][1] == (
+        "task: no row to check the mapped fields against (none yet, or none matches the filter)"
+    )
+    assert result.stderr == "26 checks, all passed\n"
+    # one request per kind (the audit rows narrowed to work order state changes) and one for the user
+    queries = {r.path.removeprefix("/api/now/table/"): r.query for r in emulator.requests}
+    assert list(queries) == [*kinds, "sys_user"] and len(emulator.requests) == len(queries)
+    assert queries["sys_audit"] == {"sysparm_query": "tablename=wm_order^fieldname=state",
+                                    "sysparm_fields": "sys_created_on,newvalue,documentkey,sys_id",
+                                    "sysparm_exclude_reference_link": "true", "sysparm_limit": "1"}  # fmt: skip
+    assert queries["cmn_schedule_span"]["sysparm_fields"] == (
+        "schedule,start_date_time,end_date_time,days_of_week,repeat_type,all_day"
+    )
 
 
 def test_doctor_reports_a_wrong_password_as_a_platform_failure(run: Callable[..., Result], profile: Callable[..., None],

@@ -16,8 +16,9 @@ It behaves as ../shared/reference/salesforce/RESEARCH.md describes the platform:
 * `POST /services/data/vNN.0/composite/sobjects`: up to 200 records, `allOrNone` false: per-record
   SaveResults in order, a duplicate of a Unique field (`unique`, case-insensitive) is DUPLICATE_VALUE;
   with allOrNone true the others are ALL_OR_NONE_OPERATION_ROLLED_BACK and nothing is kept.
-* `GET /services/data/vNN.0/sobjects/<Object>/describe` (name, fields with type, unique, externalId)
-  and `GET /services/data/vNN.0/limits` (DailyApiRequests).
+* `GET /services/data/vNN.0/sobjects/<Object>/describe` (name, queryable, fields with type, unique,
+  externalId, and for a reference its relationshipName and referenceTo; `hide_fields` hides fields from
+  the user as field-level security does) and `GET /services/data/vNN.0/limits` (DailyApiRequests).
 * Every API reply carries `Sforce-Limit-Info: api-usage=USED/MAX`; each API request counts one.
   Errors are arrays `[{"message", "errorCode"}]`; 401 INVALID_SESSION_ID for a bad or expired token.
 * Fault switches for the next API requests: `expire_tokens_after(n)`, `limit_exceeded(count, daily)`
@@ -87,6 +88,22 @@ STANDARD: dict[str, tuple[str, ...]] = {
              "IsClosed"),
     "Group": ("Id", "Name", "Type"),
     "User": ("Id", "Name", "Username"),
+}  # fmt: skip
+# The object each standard reference field of STANDARD points to (for describe's referenceTo); a custom
+# reference field (X__c) points to the object of the records its values name.
+REFERENCES: dict[str, dict[str, str]] = {
+    "Contact": {"AccountId": "Account"},
+    "Asset": {"AccountId": "Account", "Product2Id": "Product2", "LocationId": "Location"},
+    "ServiceContract": {"AccountId": "Account"},
+    "ContractLineItem": {"ServiceContractId": "ServiceContract", "AssetId": "Asset"},
+    "Entitlement": {"AccountId": "Account", "AssetId": "Asset", "ServiceContractId": "ServiceContract",
+                    "ContractLineItemId": "ContractLineItem", "BusinessHoursId": "BusinessHours"},
+    "WorkOrder": {"AccountId": "Account", "AssetId": "Asset", "ServiceContractId": "ServiceContract",
+                  "EntitlementId": "Entitlement", "LocationId": "Location", "BusinessHoursId": "BusinessHours"},
+    "ServiceAppointment": {"ParentRecordId": "WorkOrder", "AccountId": "Account"},
+    "AssignedResource": {"ServiceAppointmentId": "ServiceAppointment", "ServiceResourceId": "ServiceResource"},
+    "WorkOrderHistory": {"WorkOrderId": "WorkOrder"},
+    "Task": {"WhatId": "WorkOrder", "OwnerId": "User"},
 }  # fmt: skip
 KEY_PREFIXES = {"Task": "00T", "Account": "001", "WorkOrder": "0WO", "ServiceAppointment": "08p"}
 _DATETIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:?\d\d)")
@@ -335,6 +352,7 @@ class SalesforceEmulator(LocalServer):
         self._lock = threading.Lock()
         self._index: dict[str, tuple[str, dict[str, Any]]] = {}
         self._fields: dict[str, set[str]] = {}
+        self.hidden_fields: dict[str, set[str]] = {}
         for sobject, rows in self.objects.items():
             for row in rows:
                 self._index[row["Id"]] = (sobject, row)
@@ -386,7 +404,7 @@ class SalesforceEmulator(LocalServer):
             known.update(self.unique.get(sobject, ()))
             for row in self.objects.get(sobject, ()):
                 known.update(row)
-            self._fields[sobject] = known
+            self._fields[sobject] = known - self.hidden_fields.get(sobject, set())
         return self._fields[sobject]
 
     def value(self, sobject: str, row: dict[str, Any], name: str) -> Any:
@@ -493,15 +511,34 @@ class SalesforceEmulator(LocalServer):
         return results
 
     def describe(self, sobject: str) -> dict[str, Any]:
+        """The object's describe: its fields the user can see, a reference field with its relationship
+        name and the object it points to (`referenceTo`), as Salesforce describes them."""
         unique = set(self.unique.get(sobject, []))
-        return {
-            "name": sobject,
-            "fields": [
-                {"name": name, "type": "id" if name == "Id" else "string", "unique": name in unique,
-                 "externalId": name in unique, "nillable": name != "Id"}
-                for name in sorted(self.fields_of(sobject))
-            ],
-        }  # fmt: skip
+        fields = []
+        for name in sorted(self.fields_of(sobject)):
+            field: dict[str, Any] = {"name": name, "type": "id" if name == "Id" else "string",
+                                     "unique": name in unique, "externalId": name in unique, "nillable": name != "Id"}  # fmt: skip
+            target = self.reference_target(sobject, name)
+            if target:
+                relationship = name[:-3] + "__r" if name.endswith("__c") else name.removesuffix("Id")
+                field.update(type="reference", relationshipName=relationship, referenceTo=[target])
+            fields.append(field)
+        return {"name": sobject, "queryable": True, "fields": fields}
+
+    def reference_target(self, sobject: str, name: str) -> str | None:
+        """The object a reference field points to (None for a field that is no reference)."""
+        known = REFERENCES.get(sobject, {}).get(name)
+        if known or not (name.endswith("__c") or (name.endswith("Id") and name != "Id")):
+            return known
+        found = (self._index.get(row.get(name) or "") for row in self.objects.get(sobject, ()))
+        return next((target[0] for target in found if target), None)
+
+    def hide_fields(self, sobject: str, *names: str) -> None:
+        """Fields the integration user cannot see (field-level security): left out of describe, and a
+        query naming one is INVALID_FIELD, as for a field the org lacks."""
+        with self._lock:
+            self.hidden_fields.setdefault(sobject, set()).update(names)
+            self._fields.pop(sobject, None)
 
     # -- auth --------------------------------------------------------------------------------------
 
