@@ -6,9 +6,10 @@ For each size: a seeded synthetic business (bench/synthetic.py; accounts, assets
 work orders growing) is written once to bench/data/<size>/ and reused. Every side runs as a fresh
 process on the same files, alternating, best of --repeat: the baseline reads every line of every file
 and json.loads it; `audit --all` reads, validates and evaluates every promise of every work order;
-`repeats` reads every work order and runs the four repeat rules; each writes its findings as JSON
-Lines to a file. Peak RSS is the child's own (os.wait4). Targets (issues 3 and 4): audit at most 3x the
-baseline; peak RSS at 1M within 50 MB of that at 100k.
+`audit-1` is the same audit in one process (`--jobs 1`; `audit` uses every CPU); `repeats` reads every
+work order and runs the four repeat rules; each writes its findings as JSON Lines to a file. Peak RSS
+is os.wait4's: the largest of the child and the workers it forked. Targets (issues 3 and 4): audit at
+most 3x the baseline; peak RSS at 1M within 50 MB of that at 100k.
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ def run(command: list[str]) -> tuple[float, int]:
 
 COMMANDS = {
     "audit": ["audit", "--since", "2024-01-01", "--all"],
+    "audit-1": ["audit", "--since", "2024-01-01", "--all", "--jobs", "1"],
     "repeats": ["repeats", "--since", "2024-01-01"],
 }
 
@@ -100,7 +102,11 @@ def measure(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100000,1000000", help="work-order counts, comma-separated")
-    parser.add_argument("--commands", default="audit,repeats", help="commands to time, comma-separated")
+    parser.add_argument(
+        "--commands",
+        default="audit,audit-1,repeats",
+        help=f"commands to time, comma-separated: {', '.join(COMMANDS)}",
+    )
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument(
         "--assets-per-account",

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from fsmkit.clock import BusinessClock, local_midnight
 from fsmkit.errors import InputError
@@ -34,6 +34,7 @@ from fsmkit.model import (
     Contract,
     Finding,
     Promise,
+    Site,
     Subject,
     Visit,
     WorkOrder,
@@ -183,6 +184,19 @@ class _Completions:
             yield _EPOCH + self.times[i] * _MICROSECOND, self.ids[i]
 
 
+class OpenJob(NamedTuple):
+    """A work order open at as_of, as much of it as pm_due_on_site needs (a whole one, with visits and
+    texts, weighs ten times as much, and the jobs open at as_of grow with the history read)."""
+
+    id: str
+    number: str | None
+    account_id: str
+    asset_id: str | None
+    kind: str
+    site_name: str | None
+    evidence: dict[str, Any]
+
+
 @dataclass
 class Memory:
     """What an audit remembers of the work orders streaming past, for the findings that come after
@@ -190,7 +204,7 @@ class Memory:
     stream order), the accounts with work in the window, and findings per (account, rule, status)."""
 
     completions: defaultdict[str, _Completions] = field(default_factory=lambda: defaultdict(_Completions))
-    open_at_as_of: list[WorkOrder] = field(default_factory=list)
+    open_at_as_of: list[OpenJob] = field(default_factory=list)
     active_accounts: set[str] = field(default_factory=set)
     tally: dict[tuple[str, str, str], int] = field(default_factory=dict)
 
@@ -264,17 +278,16 @@ class Audit:
             )
         return self._clocks[contract.calendar_id]
 
-    def _site_zone(self, work_order: WorkOrder) -> str | None:
-        site = work_order.site or (
-            self.assets[work_order.asset_id].site if work_order.asset_id in self.assets else None
-        )
-        return site.timezone if site else None
+    def _site(self, work_order: WorkOrder) -> Site | None:
+        """The work order's site, else its asset's."""
+        if work_order.site is not None:
+            return work_order.site
+        asset = self.assets.get(work_order.asset_id or "")
+        return asset.site if asset else None
 
-    def _site_name(self, work_order: WorkOrder) -> str | None:
-        site = work_order.site or (
-            self.assets[work_order.asset_id].site if work_order.asset_id in self.assets else None
-        )
-        return site.name if site else None
+    def _site_zone(self, work_order: WorkOrder) -> str | None:
+        site = self._site(work_order)
+        return site.timezone if site else None
 
     # -- contract matching ------------------------------------------------------------------------
 
@@ -352,7 +365,18 @@ class Audit:
             if resolved is not None and resolved <= self.as_of:
                 self._memory.completions[work_order.asset_id].add(resolved, work_order.id)
         if self._is_open_at_as_of(work_order):
-            self._memory.open_at_as_of.append(work_order)
+            site = self._site(work_order)
+            self._memory.open_at_as_of.append(
+                OpenJob(
+                    work_order.id,
+                    work_order.number,
+                    work_order.account_id,
+                    work_order.asset_id,
+                    work_order.kind,
+                    site.name if site else None,
+                    _work_order_evidence(work_order),
+                )
+            )
 
     def _is_open_at_as_of(self, work_order: WorkOrder) -> bool:
         if work_order.state == "open":
@@ -609,7 +633,7 @@ class Audit:
             if here:
                 yield self._on_site(asset, pm, here)
 
-    def _on_site(self, asset: Asset, pm: Finding, here: list[WorkOrder]) -> Finding:
+    def _on_site(self, asset: Asset, pm: Finding, here: list[OpenJob]) -> Finding:
         """pm_due_on_site: the PM falls due soon and a job is open at the same site."""
         assert pm.due_at is not None
         job = here[0]
@@ -629,14 +653,13 @@ class Audit:
                 f"Preventive maintenance of {asset.name or asset.id} falls due {_local(pm.due_at, tz)}, "
                 f"and {job.number or job.id} is open at the same site: do both on one visit."
             ),
-            evidence=[_work_order_evidence(w) for w in here],
+            evidence=[w.evidence for w in here],
         )
 
-    def _same_site(self, work_order: WorkOrder, asset: Asset) -> bool:
-        site_name = self._site_name(work_order)
-        if site_name and asset.site and asset.site.name:
-            return site_name == asset.site.name
-        return work_order.account_id == asset.account_id
+    def _same_site(self, job: OpenJob, asset: Asset) -> bool:
+        if job.site_name and asset.site and asset.site.name:
+            return job.site_name == asset.site.name
+        return job.account_id == asset.account_id
 
     def _contract_ending(self) -> Iterator[Finding]:
         for contract in self.contracts:
