@@ -540,3 +540,21 @@ def test_platform_failures_exit_3_with_one_line_and_no_output_file(run: Callable
                    "unexpected end of data: line 1 column 27 (char 26)",
     }[fault]  # fmt: skip
     assert result.stderr == f"fsmkit: error: {expected}\n"
+
+
+def test_visits_joined_by_account_must_come_in_their_work_orders_order() -> None:
+    from fsmkit.connectors.servicenow import _Join
+    from fsmkit.errors import PlatformError
+
+    def stream(*keys: tuple[str, str]) -> Iterator[tuple[tuple[str, str], dict[str, Any]]]:
+        return ((key, {"sys_id": f"v{i}"}) for i, key in enumerate(keys))
+
+    a, b, c = ("2026-01-01 08:00:00", "wa"), ("2026-01-02 08:00:00", "wb"), ("2026-01-03 08:00:00", "wc")
+    joined = _Join(stream(a, b, b, c))
+    assert [v["sys_id"] for v in joined.take(b)] == ["v1", "v2"]  # the visit of a, never asked for, skipped
+    assert [v["sys_id"] for v in joined.take(c)] == ["v3"]
+    # An instance that ignored ORDERBY on the dot-walked parent fields: c's visit before b's would be lost.
+    with pytest.raises(
+        PlatformError, match=r"visits out of their work orders' order.*work order wb after wc"
+    ):
+        _Join(stream(a, c, b)).take(c)
