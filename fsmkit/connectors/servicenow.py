@@ -34,7 +34,7 @@ from fsmkit.connectors._rest import (
     records,
 )
 from fsmkit.connectors.base import Check, PushResult, fields_check
-from fsmkit.errors import ConfigError, FsmkitError, RecordError
+from fsmkit.errors import ConfigError, FsmkitError, PlatformError, RecordError
 from fsmkit.http import HTTP_SETTINGS, Client, Created, RequestFailed
 from fsmkit.model import (
     WEEKDAYS,
@@ -719,7 +719,10 @@ def _visit_key(row: Mapping[str, Any], link: str, opened: str, visit: KindMap) -
 
 class _Join:
     """Children of an ordered stream, taken for each parent key as the parents go by in the same order
-    (children of parents never asked for are skipped)."""
+    (children of parents never asked for are skipped).
+
+    The order is the platform's (ORDERBY on a dot-walked field): a child whose key goes backwards
+    would be skipped without a word, so it is a PlatformError instead."""
 
     def __init__(self, children: Iterator[tuple[tuple[str, str], dict[str, Any]]]) -> None:
         self._children = children
@@ -728,9 +731,20 @@ class _Join:
     def take(self, key: tuple[str, str]) -> list[dict[str, Any]]:
         """The children of the parent with this key."""
         while self._next is not None and self._next[0] < key:
-            self._next = next(self._children, None)
+            self._advance()
         found = []
         while self._next is not None and self._next[0] == key:
             found.append(self._next[1])
-            self._next = next(self._children, None)
+            self._advance()
         return found
+
+    def _advance(self) -> None:
+        assert self._next is not None
+        before = self._next[0]
+        self._next = next(self._children, None)
+        if self._next is not None and self._next[0] < before:
+            raise PlatformError(
+                "ServiceNow returned visits out of their work orders' order (ORDERBY on the parent's "
+                f"fields): work order {self._next[0][1]} after {before[1]}; read without --account, "
+                "or report the instance's version"
+            )
