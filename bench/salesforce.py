@@ -4,14 +4,16 @@
 
 The Salesforce emulator (tests/emulators/salesforce.py) serves N work orders from a child process, so
 that the server and the client do not share a GIL. Both sides run against that same server, alternating,
-best of --repeat:
+best of --repeat (the harness both connector benchmarks share: bench/_pull.py):
 
 * the connector: `SalesforceConnector.work_orders(None)` with the default mapping and batchSize 2000,
   every record flattened, mapped, typed and validated into a WorkOrder (with the ServiceAppointment and
   WorkOrderHistory `IN` queries per 200 work orders that this costs);
 * the baseline: a plain loop of `requests.get` (one keep-alive session, a bearer token) over the same
   queries the connector sent (recorded in an untimed first run), following each one's `nextRecordsUrl`
-  until `done`, each body parsed with `.json()`.
+  until `done`, each body parsed with `.json()`. Like bench/servicenow.py, it asks exactly the URLs
+  the connector asked (so both send the same bytes: fsmkit.http.query_string's form, which leaves
+  quotes, commas and parentheses unescaped, as RFC 3986 allows in a query).
 
 The ratio is connector records per second / baseline records per second (target >= 0.8). Peak memory
 is tracemalloc's peak in this process while the connector pulls every work order (a separate, untimed
@@ -23,12 +25,9 @@ and it turns Nagle's algorithm off (see bench/servicenow.py).
 from __future__ import annotations
 
 import argparse
-import contextlib
-import multiprocessing
 import os
 import sys
 import time
-import tracemalloc
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -36,8 +35,9 @@ from urllib.parse import parse_qsl, urlsplit
 import requests
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "tests"))
+sys.path[:0] = [str(HERE), str(HERE.parent / "tests")]  # the shared harness, the emulators
 
+from _pull import measure, report, serve_until_closed  # noqa: E402
 from emulators.salesforce import CLIENT_SECRET, CONSUMER_KEY, SalesforceEmulator, Soql  # noqa: E402
 
 PRIORITIES = ("Critical", "High", "Medium", "Low")
@@ -81,10 +81,7 @@ def serve(size: int, pipe: Any) -> None:
     from emulators import salesforce
 
     salesforce._Handler.disable_nagle_algorithm = True
-    with CachingEmulator(objects(size), daily_max=10_000_000) as emulator:
-        pipe.send(emulator.url)
-        with contextlib.suppress(EOFError):
-            pipe.recv()
+    serve_until_closed(CachingEmulator(objects(size), daily_max=10_000_000), pipe)
 
 
 def connector(url: str) -> Any:
@@ -101,14 +98,13 @@ def connector(url: str) -> Any:
 
 
 def pull(url: str, queries: list[str] | None = None) -> int:
-    """Work orders read through the connector (recording the SOQL of each query it sends into `queries`)."""
+    """Work orders read through the connector (recording the URL of each query it sends into `queries`)."""
     made = connector(url)
     if queries is not None:
 
         def record(response: requests.Response, *args: Any, **kwargs: Any) -> None:
-            parts = urlsplit(response.url)
-            if parts.path.endswith("/query"):
-                queries.append(dict(parse_qsl(parts.query))["q"])
+            if urlsplit(response.url).path.endswith("/query"):
+                queries.append(response.url)
 
         made.client.http.hooks["response"].append(record)
     return sum(1 for _ in made.work_orders(None))
@@ -121,8 +117,9 @@ def plain(url: str, queries: list[str]) -> int:
         form = {"grant_type": "client_credentials", "client_id": CONSUMER_KEY, "client_secret": CLIENT_SECRET}
         token = session.post(f"{url}/services/oauth2/token", data=form, timeout=30).json()["access_token"]
         session.headers.update({"Authorization": f"Bearer {token}", "Sforce-Query-Options": "batchSize=2000"})
-        for soql in queries:
-            response = session.get(f"{url}/services/data/v62.0/query", params={"q": soql}, timeout=30)
+        for query in queries:
+            response = session.get(query, timeout=30)
+            soql = dict(parse_qsl(urlsplit(query).query))["q"]
             while True:
                 response.raise_for_status()
                 body = response.json()
@@ -140,43 +137,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     os.environ["BENCH_SF_SECRET"] = CLIENT_SECRET
-
-    context = multiprocessing.get_context("fork")
-    parent, child = context.Pipe()
-    server = context.Process(target=serve, args=(args.work_orders, child), daemon=True)
-    server.start()
-    url = parent.recv()
-    try:
-        queries: list[str] = []
-        warm = pull(url, queries)  # untimed: fills the server's query cache, records the queries
-        assert warm == args.work_orders, warm
-        assert plain(url, queries) == warm
-        best_plain = best_connector = float("inf")
-        for _ in range(args.repeat):
-            start = time.perf_counter()
-            plain(url, queries)
-            best_plain = min(best_plain, time.perf_counter() - start)
-            start = time.perf_counter()
-            pull(url)
-            best_connector = min(best_connector, time.perf_counter() - start)
-        tracemalloc.start()
-        pull(url)
-        _, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-    finally:
-        parent.close()
-        server.join(timeout=10)
-        if server.is_alive():
-            server.terminate()
     n = args.work_orders
+    timings = measure(serve, n, pull, plain, args.repeat)
     pages = -(-n // 2000)
-    print(f"{n:,} work orders, {len(queries):,} queries ({pages} WorkOrder pages of 2000 by nextRecordsUrl)")
-    print(f"baseline requests.get loop: {best_plain:.2f} s ({n / best_plain:,.0f} records/s)")
-    print(f"fsmkit Salesforce connector: {best_connector:.2f} s ({n / best_connector:,.0f} records/s)")
-    print(
-        f"ratio connector / baseline records per second: {best_plain / best_connector:.2f} (target >= 0.80)"
-    )
-    print(f"connector peak memory (tracemalloc): {peak / 2**20:.1f} MB")
+    queries = len(timings.requests)
+    print(f"{n:,} work orders, {queries:,} queries ({pages} WorkOrder pages of 2000 by nextRecordsUrl)")
+    report("Salesforce", n, timings)
 
 
 if __name__ == "__main__":

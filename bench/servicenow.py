@@ -4,7 +4,7 @@
 
 The ServiceNow emulator (tests/emulators/servicenow.py) serves N work orders from a child process, so
 that the server and the client do not share a GIL. Both sides run against that same server, alternating,
-best of --repeat:
+best of --repeat (the harness both connector benchmarks share: bench/_pull.py):
 
 * the connector: `ServiceNowConnector.work_orders(None)` with the default mapping and page_size 1000,
   every record mapped, typed and validated into a WorkOrder;
@@ -23,19 +23,17 @@ delayed ACKs would add about 40 ms to every request on both sides, hiding the cl
 from __future__ import annotations
 
 import argparse
-import contextlib
-import multiprocessing
+import os
 import sys
-import time
-import tracemalloc
 from pathlib import Path
 from typing import Any
 
 import requests
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "tests"))
+sys.path[:0] = [str(HERE), str(HERE.parent / "tests")]  # the shared harness, the emulators
 
+from _pull import measure, report, serve_until_closed  # noqa: E402
 from emulators.servicenow import PASSWORD, USERNAME, Query, ServiceNowEmulator  # noqa: E402
 
 STATES = {"Work in Progress": "20", "On Hold": "21", "Closed Complete": "3", "Cancelled": "7"}
@@ -90,10 +88,7 @@ def serve(size: int, pipe: Any) -> None:
     # The handler writes headers and body apart; without this, Nagle's algorithm and delayed ACKs add
     # about 40 ms to every keep-alive request, which would hide the client's own cost.
     servicenow._Handler.disable_nagle_algorithm = True
-    with CachingEmulator(tables(size)) as emulator:
-        pipe.send(emulator.url)
-        with contextlib.suppress(EOFError):
-            pipe.recv()
+    serve_until_closed(CachingEmulator(tables(size)), pipe)
 
 
 def connector(url: str) -> Any:
@@ -112,15 +107,15 @@ def pull(url: str, urls: list[str] | None = None) -> int:
     return sum(1 for _ in client.work_orders(None))
 
 
-def plain(urls: list[str]) -> int:
+def plain(url: str, urls: list[str]) -> int:
     """Records of the same URLs with a plain requests.get loop."""
     count = 0
     with requests.Session() as session:
         session.auth = (USERNAME, PASSWORD)
-        for url in urls:
-            response = session.get(url, timeout=30)
+        for each in urls:
+            response = session.get(each, timeout=30)
             response.raise_for_status()
-            if "/wm_order" in url:
+            if "/wm_order" in each:
                 count += len(response.json()["result"])
             else:
                 response.json()
@@ -128,50 +123,16 @@ def plain(urls: list[str]) -> int:
 
 
 def main() -> None:
-    import os
-
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--work-orders", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     os.environ["BENCH_SN_PASSWORD"] = PASSWORD
-
-    context = multiprocessing.get_context("fork")
-    parent, child = context.Pipe()
-    server = context.Process(target=serve, args=(args.work_orders, child), daemon=True)
-    server.start()
-    url = parent.recv()
-    try:
-        urls: list[str] = []
-        warm = pull(url, urls)  # untimed: fills the server's query cache, records the URLs
-        assert warm == args.work_orders, warm
-        assert plain(urls) == warm
-        best_plain = best_connector = float("inf")
-        for _ in range(args.repeat):
-            start = time.perf_counter()
-            plain(urls)
-            best_plain = min(best_plain, time.perf_counter() - start)
-            start = time.perf_counter()
-            pull(url)
-            best_connector = min(best_connector, time.perf_counter() - start)
-        tracemalloc.start()
-        pull(url)
-        _, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-    finally:
-        parent.close()
-        server.join(timeout=10)
-        if server.is_alive():
-            server.terminate()
     n = args.work_orders
-    pages = sum("/wm_order" in u for u in urls)
-    print(f"{n:,} work orders, {len(urls):,} requests ({pages} wm_order pages of 1000)")
-    print(f"baseline requests.get loop: {best_plain:.2f} s ({n / best_plain:,.0f} records/s)")
-    print(f"fsmkit ServiceNow connector: {best_connector:.2f} s ({n / best_connector:,.0f} records/s)")
-    print(
-        f"ratio connector / baseline records per second: {best_plain / best_connector:.2f} (target >= 0.80)"
-    )
-    print(f"connector peak memory (tracemalloc): {peak / 2**20:.1f} MB")
+    timings = measure(serve, n, pull, plain, args.repeat)
+    pages = sum("/wm_order" in u for u in timings.requests)
+    print(f"{n:,} work orders, {len(timings.requests):,} requests ({pages} wm_order pages of 1000)")
+    report("ServiceNow", n, timings)
 
 
 if __name__ == "__main__":

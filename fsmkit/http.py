@@ -1,7 +1,8 @@
 """HTTP for every platform connector, written once: sessions, retries, auth and redaction.
 
 * `session()` builds a requests.Session: TLS verification always on (a `ca_bundle` may replace the
-  system roots; there is no switch to turn it off), a User-Agent naming fsmkit and its version.
+  system roots; there is no switch to turn it off), a User-Agent naming fsmkit and its version; it reads
+  the environment's proxy and CA settings once per host, not on every request (`Session`).
 * `Client` sends requests with a timeout on every call, and retries connection errors, timeouts, 429,
   500, 502, 503 and 504 with exponential backoff and jitter, honouring Retry-After (seconds or an HTTP
   date), bounded by `retry_attempts` and `retry_max_seconds`. Only reads and idempotent writes are
@@ -13,6 +14,8 @@
   refreshed once on a 401.
 * Hooks for a platform's own rules: `on_request` runs before every request (an API budget may stop it),
   `on_response` sees every reply (usage headers) and may ask for a retry (a concurrency limit) or stop.
+* Query parameters are form-encoded by `query_string`, which leaves the characters a query may hold
+  as they are (commas, quotes, parentheses: long IN queries stay short and need no re-checking).
 * `Redactor` scrubs every secret the client knows (passwords, client secrets, tokens, Authorization
   values) from every log line (logger `fsmkit.http`) and every exception message.
 
@@ -169,7 +172,7 @@ class Redactor:
         """Remember secret values (and their URL-encoded forms) to scrub wherever they appear."""
         for secret in secrets:
             if secret:
-                self._secrets.update({secret, quote(secret, safe=""), quote_plus(secret)})
+                self._secrets.update({secret, quote(secret, safe=""), quote_plus(secret), _escape(secret)})
 
     def __call__(self, text: str) -> str:
         """`text` with every known secret and credential-shaped value replaced by [REDACTED]."""
@@ -260,9 +263,36 @@ class HttpOptions:
         return cls(**{name: settings[name] for name in names if settings.get(name) is not None})
 
 
+class Session(requests.Session):
+    """A requests.Session that reads the environment's proxy and CA bundle settings once per origin.
+
+    requests reads them again for every request (os.environ, no_proxy matching: a few percent of a
+    request to a nearby server); a connector's requests all go to one instance, so what they give is kept
+    per scheme and host (and the session's own settings), for the session's life.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._environment: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+    def merge_environment_settings(
+        self, url: str | bytes | None, proxies: Any, stream: Any, verify: Any, cert: Any
+    ) -> dict[str, Any]:
+        """requests' merge of a request's settings with the environment's and the session's, cached."""
+        if proxies or not isinstance(url, str):  # a request's own proxies: read everything, as requests does
+            return super().merge_environment_settings(url, proxies, stream, verify, cert)
+        parts = urlsplit(url)
+        own = (self.trust_env, self.stream, self.verify, self.cert, tuple(self.proxies.items()))
+        key = (parts.scheme, parts.netloc, stream, verify, cert, *own)
+        if key not in self._environment:
+            self._environment[key] = super().merge_environment_settings(url, {}, stream, verify, cert)
+        settings = self._environment[key]
+        return {**settings, "proxies": dict(settings["proxies"])}
+
+
 def session(options: HttpOptions) -> requests.Session:
     """A requests.Session that verifies TLS (against `ca_bundle` if set) and names fsmkit."""
-    made = requests.Session()
+    made = Session()
     made.verify = os.path.expanduser(options.ca_bundle) if options.ca_bundle else True
     made.headers.update({"User-Agent": f"fsmkit/{__version__}", "Accept": "application/json"})
     return made
@@ -735,10 +765,11 @@ class Client:
 # %XX, a space as "+". Python's urlencode escapes the sub-delimiters too; leaving them as they are makes
 # the long IN queries shorter (commas, quotes and parentheses) and lets requests and urllib3 pass a
 # query without "%" through their fast paths instead of re-checking it byte by byte.
-_QUERY_SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$'()*,/:@")
+_QUERY_SAFE = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$'()*,/:@"
 _QUERY_BYTES = tuple(
-    chr(byte) if byte in _QUERY_SAFE else "+" if byte == 0x20 else f"%{byte:02X}" for byte in range(256)
+    chr(byte) if chr(byte) in _QUERY_SAFE else "+" if byte == 0x20 else f"%{byte:02X}" for byte in range(256)
 )
+_QUERY_ESCAPE = re.compile(f"[^{re.escape(_QUERY_SAFE)} ]+")  # runs to escape (a space becomes "+" apart)
 
 
 def query_string(params: Mapping[str, Any]) -> str:
@@ -754,7 +785,13 @@ def query_string(params: Mapping[str, Any]) -> str:
 
 
 def _escape(value: Any) -> str:
-    data = value if isinstance(value, bytes) else str(value).encode()
+    if isinstance(value, bytes):
+        return _escaped(value)
+    # Characters to escape are rare in long queries (ids and commas): find their runs by regex.
+    return _QUERY_ESCAPE.sub(lambda run: _escaped(run.group().encode()), str(value)).replace(" ", "+")
+
+
+def _escaped(data: bytes) -> str:
     return "".join(map(_QUERY_BYTES.__getitem__, data))
 
 

@@ -7,7 +7,7 @@ import logging
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, parse_qsl
 
 import pytest
 import requests
@@ -27,7 +27,9 @@ from fsmkit.http import (
     OAuth,
     Redactor,
     RequestFailed,
+    Session,
     auth_from_settings,
+    query_string,
     retry_after_seconds,
 )
 
@@ -113,6 +115,63 @@ def test_session_uses_the_ca_bundle_and_never_turns_verification_off() -> None:
     client = Client(BASE, options=HttpOptions(ca_bundle="/etc/corp-ca.pem"))
     assert client.http is not None and client.http.verify == "/etc/corp-ca.pem"
     assert Client(BASE).http.verify is True  # type: ignore[union-attr]
+
+
+QUERIES = [
+    {"q": "SELECT Id FROM WorkOrder WHERE Id IN ('0WO1', '0WO2') AND Subject = 'a&b+c;d#e%f' ORDER BY Id"},
+    {"sysparm_query": "parentIN0a1b,2c3d^opened_at>=javascript:gs.dateGenerate('2026-03-01','07:00:00')",
+     "sysparm_limit": 1000, "sysparm_offset": 0},
+    {"name": "Müller €", "empty": "", "none": None, "many": ["x", "y z"], "raw": b"\xff \x00", "slash/key": "?=!"},
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("params", QUERIES)
+def test_query_string_is_requests_encoding_with_the_safe_sub_delimiters_kept(params: dict[str, Any]) -> None:
+    theirs = requests.models.RequestEncodingMixin._encode_params(params)
+    ours = query_string(params)
+    assert parse_qsl(ours, keep_blank_values=True, encoding="latin-1") == parse_qsl(
+        theirs, keep_blank_values=True, encoding="latin-1"
+    )
+    for char in "!$'()*,/:@":  # what a query may hold as it is; "&", "=", "+", ";", "#", "%" stay escaped
+        theirs = theirs.replace(f"%{ord(char):02X}", char)
+    assert ours == theirs
+
+
+@responses.activate
+def test_a_long_in_query_is_sent_short_and_unchanged(fake_time: FakeTime) -> None:
+    responses.get(f"{BASE}/services/data/v62.0/query", json={"done": True, "records": []})
+    soql = "SELECT Id FROM ServiceAppointment WHERE ParentRecordId IN ('0WO1', '0WO2') ORDER BY Id"
+    make_client(fake_time).get_json("/services/data/v62.0/query", {"q": soql})
+    (call,) = responses.calls
+    assert call.request.url == (
+        f"{BASE}/services/data/v62.0/query?q=SELECT+Id+FROM+ServiceAppointment+WHERE+ParentRecordId+IN+"
+        "('0WO1',+'0WO2')+ORDER+BY+Id"
+    )
+    assert parse_qs(call.request.url.split("?")[1]) == {"q": [soql]}
+
+
+def test_the_session_reads_the_environment_once_per_origin_as_requests_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.corp:3128")
+    monkeypatch.setenv("NO_PROXY", "internal.example.com")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/corp-ca.pem")
+    cached, plain = Session(), requests.Session()
+    urls = [f"{BASE}/a?x=1", "https://internal.example.com/b", f"{BASE}/c", "https://internal.example.com/d"]
+    for url in urls:
+        expected = plain.merge_environment_settings(url, {}, None, None, None)
+        assert cached.merge_environment_settings(url, {}, None, None, None) == expected
+    assert len(cached._environment) == 2
+    monkeypatch.setenv("HTTPS_PROXY", "http://other.corp:3128")  # read once: the session keeps what it read
+    assert cached.merge_environment_settings(f"{BASE}/e", {}, None, None, None)["proxies"]["https"] == (
+        "http://proxy.corp:3128"
+    )
+    own = {"https": "http://own:1"}  # a request's own proxies are merged afresh, as requests does it
+    assert cached.merge_environment_settings(f"{BASE}/f", dict(own), None, None, None) == (
+        plain.merge_environment_settings(f"{BASE}/f", dict(own), None, None, None)
+    )
+    cached.verify = "/etc/other-ca.pem"  # the session's own settings are part of what is kept
+    assert cached.merge_environment_settings(f"{BASE}/g", {}, None, False, None)["verify"] is False
 
 
 def test_options_from_settings_with_defaults() -> None:
@@ -423,6 +482,8 @@ def test_redactor_scrubs_known_secrets_and_credential_shapes() -> None:
         "pw [REDACTED] / [REDACTED] | Authorization: [REDACTED] | "
         "Bearer [REDACTED] | client_secret=[REDACTED]&x=1 | {'access_token': '[REDACTED]'}"
     )
+    redact.add("pass, word!")  # in a query, neither quoted nor quote_plus-ed: "pass,+word!"
+    assert redact(f"GET /x?{query_string({'q': 'pass, word!'})}") == "GET /x?q=[REDACTED]"
 
 
 @responses.activate

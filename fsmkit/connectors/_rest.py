@@ -12,7 +12,9 @@ no connector ever holds all pages in memory:
 
 The mapping machinery is here too: `load_mapping` reads a connector's default field map (data, in
 fsmkit/connectors/mappings/), merges a profile's overrides and checks the result against
-schemas/mapping.schema.json; `KindMap.read` turns a platform row into a canonical object.
+schemas/mapping.schema.json; `KindMap.read` turns a platform row into a canonical object (typed, for
+`MappedConnector`), through one function per kind that `compile_reader` generates from its field specs
+on the first read.
 """
 
 from __future__ import annotations
@@ -409,7 +411,7 @@ class _ReaderSource:
         nulls = {head: f"n{n}" for n, (head, members) in enumerate(heads.items()) if members[0][1]}
         for head, flag in nulls.items():
             test = " and ".join(f"v{index} is None" for index, _ in heads[head])
-            self.lines.append(f"    {flag} = {test}  # {head}: null when every field in it is")
+            self.lines.append(f"    {flag} = {test}  # {head!r} is null when every field in it is")
         typing = [
             line
             for head, members in heads.items()
@@ -461,7 +463,7 @@ class _ReaderSource:
     def _field(self, index: int, spec: FieldSpec) -> None:
         """Lines computing `v<index>`, the canonical value of one field (before typing)."""
         value, add = f"v{index}", self.lines.append
-        add(f"    # {spec.name}")
+        add(f"    # {spec.name!r}")  # names are data: shown as literals, never as code
         if not (spec.fallback or spec.label or spec.values is not None or spec.json):  # most fields
             add(f"    {value} = {self.raw[spec.field]} or None")
             return
