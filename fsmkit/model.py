@@ -459,10 +459,12 @@ _careful_datetime = _optional_datetime
 
 
 def _each(items: list[dict] | None, build: Any, prefix: str, to_datetime: Any) -> list[Any]:
+    if not items:
+        return []
     if to_datetime is _fast_datetime:
-        return [build(item, to_datetime) for item in items or ()]
+        return [build(item, to_datetime) for item in items]
     built = []
-    for i, item in enumerate(items or ()):
+    for i, item in enumerate(items):
         try:
             built.append(build(item, to_datetime))
         except RecordError as exc:

@@ -119,6 +119,8 @@ def first_error(name: str, data: Any) -> tuple[str | None, str] | None:
     """(dotted field path or None, message) of the most relevant violation, or None when valid."""
     from jsonschema.exceptions import best_match
 
+    if is_valid(name, data):  # the compiled check is cheap; jsonschema only explains a failure
+        return None
     error = best_match(explaining(name).iter_errors(data))
     if error is None:
         return None
