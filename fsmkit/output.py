@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from fsmkit.model import to_json, to_plain
 
@@ -77,15 +77,38 @@ def _cell(value: Any) -> str:
 
 
 def append_file(path: str | Path, stream: TextIO) -> None:
-    """Copy a UTF-8 file's content to the end of `stream` (as bytes where it has a byte buffer)."""
+    """Copy a UTF-8 file's content to the end of `stream`: in the kernel (sendfile) where the stream is a
+    file descriptor, else as bytes through its byte buffer, else as text."""
     buffer = getattr(stream, "buffer", None)
     with open(path, "rb") as source:
         if buffer is None:
             stream.write(source.read().decode())
             return
         stream.flush()
-        shutil.copyfileobj(source, buffer, 1 << 20)
         buffer.flush()
+        if not _sendfile(source, buffer):
+            shutil.copyfileobj(source, buffer, 1 << 20)
+            buffer.flush()
+
+
+def _sendfile(source: BinaryIO, target: BinaryIO) -> bool:
+    """Copy all of `source` to `target` with os.sendfile; False (nothing copied) where it cannot."""
+    try:
+        out = target.fileno()
+    except (AttributeError, OSError, io.UnsupportedOperation):
+        return False
+    size, offset = os.fstat(source.fileno()).st_size, 0
+    while offset < size:
+        try:
+            sent = os.sendfile(out, source.fileno(), offset, size - offset)
+        except OSError:
+            if offset == 0:
+                return False  # not supported for this pair: copy through user space instead
+            raise
+        if sent == 0:
+            break
+        offset += sent
+    return True
 
 
 def write_table(
