@@ -19,7 +19,7 @@ import heapq
 import math
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -221,6 +221,10 @@ class Audit:
     contracts: Sequence[Contract]
     calendars: dict[str, Calendar]
     kinds: Sequence[str] = KINDS
+    #: The statuses of the findings `evaluate` yields (None: all). A work order's promise whose status
+    #: is not among them is judged and counted in the summary, but its finding (message, evidence) is
+    #: never built: a daily audit shows a few breaches among many promises kept.
+    statuses: Collection[str] | None = None
 
     def __post_init__(self) -> None:
         self._contracts_by_account: dict[str, list[Contract]] = defaultdict(list)
@@ -337,7 +341,9 @@ class Audit:
         streams: list[Iterable[Finding]] = [self._asset_findings(a) for a in sorted(self._pm)]
         if "contract_ending" in self.kinds:
             streams.append(sorted(self._contract_ending(), key=_due_order))
-        yield from heapq.merge(*streams, key=_due_order)
+        for finding in heapq.merge(*streams, key=_due_order):
+            if self.statuses is None or finding.status in self.statuses:
+                yield finding
 
     def take_memory(self) -> Memory:
         """What `work_order_findings` has remembered so far, handed over and forgotten here.
@@ -391,24 +397,22 @@ class Audit:
         if contract is None:
             if "coverage" not in self.kinds:
                 return []
-            findings = [self._not_covered(work_order)]
-        else:
-            promises = self._applicable(contract, work_order.priority, work_order.kind)
-            facts = _Facts(work_order, self.as_of, self._site_zone(work_order))
-            tz = self._zone_of(contract, facts.site_zone)
-            findings = []
-            arrivals = [p for p in promises if p.kind == "arrival"]
-            if arrivals:
-                visits = work_order.visits
-                if len(visits) > 1:
-                    visits = sorted(visits, key=_visit_id)
-                for visit in visits:
-                    if visit.window_end is not None:
-                        findings += [self._arrival(facts, visit, promise) for promise in arrivals]
-            findings += [self._deadline(facts, contract, p, tz) for p in promises if p.kind != "arrival"]
-        for finding in findings:
-            self._count(finding)
-        return findings
+            wanted = self._tally(work_order.account_id, "coverage", "not_covered")
+            return [self._not_covered(work_order)] if wanted else []
+        promises = self._applicable(contract, work_order.priority, work_order.kind)
+        facts = _Facts(work_order, self.as_of, self._site_zone(work_order))
+        tz = self._zone_of(contract, facts.site_zone)
+        findings: list[Finding | None] = []
+        arrivals = [p for p in promises if p.kind == "arrival"]
+        if arrivals:
+            visits = work_order.visits
+            if len(visits) > 1:
+                visits = sorted(visits, key=_visit_id)
+            for visit in visits:
+                if visit.window_end is not None:
+                    findings += [self._arrival(facts, visit, promise) for promise in arrivals]
+        findings += [self._deadline(facts, contract, p, tz) for p in promises if p.kind != "arrival"]
+        return [f for f in findings if f is not None]
 
     def _applicable(self, contract: Contract, priority: str | None, kind: str) -> list[Promise]:
         """The contract's work-order promises (response, resolution, arrival) that cover this priority
@@ -428,13 +432,20 @@ class Audit:
         return self._applicable_cache[key]
 
     def _count(self, finding: Finding) -> None:
+        self._tally(finding.account_id, finding.rule, finding.status)
+
+    def _tally(self, account_id: str | None, rule: str, status: str) -> bool:
+        """Count an evaluation in the summary; whether its finding is wanted (see `statuses`)."""
         tally = self._memory.tally
-        key = (finding.account_id or "", finding.rule, finding.status)
+        key = (account_id or "", rule, status)
         tally[key] = tally.get(key, 0) + 1
+        return self.statuses is None or status in self.statuses
 
     # -- rules ------------------------------------------------------------------------------------
 
-    def _deadline(self, facts: _Facts, contract: Contract, promise: Promise, tz: str | None) -> Finding:
+    def _deadline(
+        self, facts: _Facts, contract: Contract, promise: Promise, tz: str | None
+    ) -> Finding | None:
         """A response or resolution promise: due = add(opened_at, target), pauses if pausable."""
         work_order = facts.work_order
         clock = self.clock(contract, promise)
@@ -444,6 +455,8 @@ class Audit:
         due = clock.add(work_order.opened_at, target, pauses)
         actual = facts.responded if promise.kind == "response" else facts.resolved
         status, late_by, remaining = self._judge(clock, pauses, due, actual, target)
+        if not self._tally(work_order.account_id, promise.kind, status):
+            return None
         return Finding(
             rule=promise.kind,
             status=status,
@@ -474,27 +487,34 @@ class Audit:
         left = clock.elapsed(self.as_of, due, pauses)
         return ("at_risk" if left * AT_RISK_SHARE < target else "pending"), None, minutes_down(left)
 
-    def _arrival(self, facts: _Facts, visit: Visit, promise: Promise) -> Finding:
+    def _arrival(self, facts: _Facts, visit: Visit, promise: Promise) -> Finding | None:
         """An arrival promise, per visit with a booked window: due = window_end + grace (wall time)."""
         assert visit.window_end is not None
         work_order, tz = facts.work_order, facts.site_zone
         due = visit.window_end + promise.grace
         arrived = visit.arrived_at if visit.arrived_at and visit.arrived_at <= self.as_of else None
         late_by = remaining = None
-        window = _window(visit, tz)
-        who = visit.technician or "the technician"
         if arrived is not None and arrived <= due:
             status = "met"
-            early = "early, " if visit.window_start is not None and arrived < visit.window_start else ""
-            message = f"{who} arrived {early}at {_local(arrived, tz)[11:16]} for the window {window}."
         elif arrived is not None:
             status, late_by = "breached", minutes_up(arrived - due)
-            message = f"{who} arrived {amount(late_by, 'wall')} after the window {window} and its grace."
         elif self.as_of > due:
             status = "breached"
-            message = f"No arrival recorded for the window {window}: a no-show."
         else:
             status, remaining = "pending", minutes_down(due - self.as_of)
+        if not self._tally(work_order.account_id, "arrival", status):
+            return None
+        window = _window(visit, tz)
+        who = visit.technician or "the technician"
+        if status == "met":
+            assert arrived is not None
+            early = "early, " if visit.window_start is not None and arrived < visit.window_start else ""
+            message = f"{who} arrived {early}at {_local(arrived, tz)[11:16]} for the window {window}."
+        elif late_by is not None:
+            message = f"{who} arrived {amount(late_by, 'wall')} after the window {window} and its grace."
+        elif status == "breached":
+            message = f"No arrival recorded for the window {window}: a no-show."
+        else:
             message = f"{who} is booked for the window {window}."
         window_start = visit.window_start
         return Finding(

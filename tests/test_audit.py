@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import builders
 import pytest
 
-from fsmkit.audit import Audit, severity
+from fsmkit.audit import SHOWN_BY_DEFAULT, Audit, severity
 from fsmkit.errors import InputError
 from fsmkit.model import parse_account, parse_asset, parse_calendar, parse_contract, parse_work_order
 
@@ -433,3 +433,31 @@ def test_severity_table() -> None:
     assert severity("repeat_failure", "flagged") == "high"
     assert severity("callback", "flagged") == "medium"
     assert severity("coverage", "not_covered") == "low"
+
+
+@pytest.mark.parametrize("statuses", [SHOWN_BY_DEFAULT, ("breached",), ()])
+def test_findings_left_unbuilt_are_still_counted(statuses: tuple[str, ...]) -> None:
+    from fsmkit.connectors.files import FilesConnector
+    from fsmkit.demo import AS_OF, DATA_DIR
+
+    demo = FilesConnector(DATA_DIR)
+
+    def run(statuses: tuple[str, ...] | None) -> tuple[list, list]:
+        engine = Audit(
+            as_of=z(AS_OF),
+            since=z("2025-01-01T00:00:00Z"),
+            until=z(AS_OF),
+            accounts={a.id: a for a in demo.accounts()},
+            assets={a.id: a for a in demo.assets()},
+            contracts=list(demo.contracts()),
+            calendars={c.id: c for c in demo.calendars()},
+            statuses=statuses,
+        )
+        findings = list(engine.evaluate(demo.work_orders(*engine.read_window())))
+        return findings, engine.summary()
+
+    every, summary = run(None)
+    assert {f.status for f in every} >= {"met", "pending", "breached", "at_risk", "not_covered", "flagged"}
+    some, same_summary = run(statuses)
+    assert some == [f for f in every if f.status in statuses]
+    assert same_summary == summary

@@ -11,7 +11,7 @@ from typing import Any, TextIO
 import click
 
 from fsmkit.app import App
-from fsmkit.audit import INFORMATION_RULES, KINDS, Audit, Memory, shown
+from fsmkit.audit import INFORMATION_RULES, KINDS, SHOWN_BY_DEFAULT, Audit, Memory, shown
 from fsmkit.commands._options import account_option, fail_on_option, output_options, since_option
 from fsmkit.connectors.base import Connector
 from fsmkit.errors import ExitStatus
@@ -85,6 +85,7 @@ def audit(
         contracts=list(connector.contracts(account_ids)),
         calendars={c.id: c for c in connector.calendars()},
         kinds=kinds or KINDS,
+        statuses=None if show_all else SHOWN_BY_DEFAULT,
     )
     window = engine.read_window()
     watch = FailOn(fail_on)
