@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
+from fsmkit.errors import InputError
 from fsmkit.model import to_json, to_plain
 
 FORMATS = ("table", "json", "jsonl", "csv")
@@ -31,13 +32,21 @@ def open_output(path: str | Path | None) -> Iterator[TextIO]:
         yield sys.stdout
         return
     target = Path(path)
-    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
+    try:
+        fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
+    except OSError as exc:
+        raise InputError(
+            f"{target}: cannot write there ({exc.strerror}); is the folder there and writable?"
+        ) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
             yield stream
             stream.flush()
             os.fsync(stream.fileno())
-        os.replace(temporary, target)
+        try:
+            os.replace(temporary, target)
+        except OSError as exc:
+            raise InputError(f"{target}: cannot replace it ({exc.strerror})") from None
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise

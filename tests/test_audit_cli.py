@@ -217,3 +217,16 @@ def test_bad_data_leaves_no_half_written_output(
         f"fsmkit: error: {folder}/work_orders.jsonl:{len(lines) - 2}: field state: "
     )
     assert not target.exists()
+
+
+def test_an_output_file_in_a_missing_folder_is_one_line_and_exit_2(
+    run: Callable[..., Result], tmp_path: Path
+) -> None:
+    target = tmp_path / "missing" / "out.json"
+    result = run("--profile", "demo", "audit", "--format", "json", "--output", str(target))
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"fsmkit: error: {target}: cannot write there (No such file or directory); "
+        "is the folder there and writable?\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home"]
