@@ -800,8 +800,3 @@ def _visit_id(visit: Visit) -> str:
 @lru_cache(maxsize=256)
 def _deadline_severity(rule: str, status: str, priority: str | None) -> str | None:
     return severity(rule, status, priority)
-
-
-def shown(finding: Finding, show_all: bool) -> bool:
-    """Whether a finding is shown: breached, at_risk, not_covered and flagged; everything with --all."""
-    return show_all or finding.status in SHOWN_BY_DEFAULT

@@ -11,7 +11,7 @@ from typing import Any, TextIO
 import click
 
 from fsmkit.app import App
-from fsmkit.audit import INFORMATION_RULES, KINDS, SHOWN_BY_DEFAULT, Audit, Memory, shown
+from fsmkit.audit import INFORMATION_RULES, KINDS, SHOWN_BY_DEFAULT, Audit, Memory
 from fsmkit.commands._options import account_option, fail_on_option, output_options, since_option
 from fsmkit.connectors.base import Connector
 from fsmkit.errors import ExitStatus
@@ -98,17 +98,17 @@ def audit(
                 write_csv((), field_names(Finding), stream)  # the header
             if parts:
                 _write_in_parts(
-                    app, engine, connector, parts, jobs, window, account_ids, show_all, watch, write, stream
+                    app, engine, connector, parts, jobs, window, account_ids, watch, write, stream
                 )
             else:
                 work_orders = app.progress(
                     connector.work_orders(*window, account_ids=account_ids), "work orders"
                 )
-                write(watch.track(_shown(engine.work_order_findings(work_orders), show_all)), stream)
-            write(watch.track(_shown(engine.later_findings(), show_all)), stream)
+                write(watch.track(engine.work_order_findings(work_orders)), stream)
+            write(watch.track(engine.later_findings()), stream)
         else:
             work_orders = app.progress(connector.work_orders(*window, account_ids=account_ids), "work orders")
-            findings = list(watch.track(_shown(engine.evaluate(work_orders), show_all)))
+            findings = list(watch.track(engine.evaluate(work_orders)))
             if format == "json":
                 document = {
                     "as_of": utc(as_of),
@@ -139,10 +139,6 @@ class FailOn:
             yield finding
 
 
-def _shown(findings: Iterable[Finding], show_all: bool) -> Iterator[Finding]:
-    return (finding for finding in findings if shown(finding, show_all))
-
-
 Writer = Callable[[Iterable[Finding], TextIO], None]
 
 
@@ -162,7 +158,6 @@ def _write_in_parts(
     jobs: int,
     window: tuple[datetime, datetime],
     account_ids: list[str] | None,
-    show_all: bool,
     watch: FailOn,
     write: Writer,
     stream: TextIO,
@@ -177,9 +172,7 @@ def _write_in_parts(
             path = Path(folder, f"part-{index}")
             work_orders = connector.work_orders_in(parts[index], *window, account_ids=account_ids)
             with path.open("w", encoding="utf-8", newline="") as part_stream:
-                write(
-                    part_watch.track(_shown(engine.work_order_findings(work_orders), show_all)), part_stream
-                )
+                write(part_watch.track(engine.work_order_findings(work_orders)), part_stream)
             return path, engine.take_memory(), part_watch.matched
 
         results = in_processes(audit_part, len(parts), jobs)
