@@ -108,7 +108,7 @@ class FilesConnector(Connector):
             lines: Iterable[bytes] = handle
             if span is not None:
                 handle.seek(span.start)
-                lines = _lines_before(handle, span.end - span.start)
+                lines = _lines_starting_within(handle, span.end - span.start)
             for number, line in enumerate(lines, 1):
                 if line.isspace():
                     continue
@@ -396,7 +396,7 @@ def _check_references(ids: dict[str, set[str]], references: Iterable[tuple[str, 
     )
 
 
-def _lines_before(handle: BinaryIO, size: int) -> Iterator[bytes]:
+def _lines_starting_within(handle: BinaryIO, size: int) -> Iterator[bytes]:
     """The lines of `handle`, from where it stands, that start within the next `size` bytes."""
     for line in handle:
         if size <= 0:
