@@ -139,3 +139,17 @@ def test_order_is_checked_across_the_boundary_of_two_parts(
     assert f"work_orders.jsonl:{first_of_third}: work order " in two.stderr
     assert "is out of order" in two.stderr
     assert two.stderr == run(*AUDIT, "--format", "jsonl", "--jobs", "1").stderr
+
+
+@pytest.mark.parametrize(
+    "narrowing",
+    [("--account", "ACC-004", "--account", "ACC-009"), ("--until", "2026-03-01"), ("--since", "2026-06-01")],
+)
+def test_narrowed_audits_in_parts_give_the_same_bytes(
+    run: Callable[..., Result], data: Path, small_parts: None, narrowing: tuple[str, ...]
+) -> None:
+    args = (*AUDIT, *narrowing, "--format", "jsonl")
+    one, two = run(*args, "--jobs", "1"), run(*args, "--jobs", "2")
+    assert (two.exit_code, two.stderr) == (one.exit_code, one.stderr) == (0, "")
+    assert two.stdout == one.stdout
+    assert one.stdout.count("\n") > 20
