@@ -15,26 +15,36 @@ fsmkit/connectors/mappings/), merges a profile's overrides and checks the result
 schemas/mapping.schema.json; `KindMap.read` turns a platform row into a canonical object (typed, for
 `MappedConnector`), through one function per kind that `compile_reader` generates from its field specs
 on the first read.
+
+`MappedConnector` is what the ServiceNow and Salesforce connectors share beyond that: rows to records
+with errors naming the platform object, accounts joined to their contacts, pauses from status changes
+(`pause_spans`), a task's values for the task mapping, and the push lock.
 """
 
 from __future__ import annotations
 
+import fcntl
 import itertools
 import linecache
 import tomllib
 from abc import abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections import defaultdict
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, TypeVar
+from urllib.parse import urlsplit
 
 import orjson
 import requests
 
 from fsmkit import schema
-from fsmkit.connectors.base import Connector
+from fsmkit.config import data_dir
+from fsmkit.connectors.base import Connector, PushResult
 from fsmkit.errors import ConfigError, RecordError
 from fsmkit.http import Client, PageTooLarge, RequestFailed
+from fsmkit.model import Account, Task, parse_account
 
 T = TypeVar("T")
 
@@ -605,3 +615,97 @@ class MappedConnector(Connector):
             return parse(data)
         except RecordError as exc:
             raise exc.located(self.where(kind, row)) from None
+
+    # -- what both platform connectors do alike ------------------------------------------------------
+
+    #: Ids per IN query; the connector's mapping, client, default time zone and queues (its settings).
+    in_chunk: ClassVar[int]
+    mapping: dict[str, KindMap]
+    client: Client
+    default_timezone: str | None
+    queues: Mapping[str, str]
+
+    @abstractmethod
+    def _rows_in(
+        self, kind: KindMap, field: str, values: Iterable[str] | None, *args: Any, extra: Iterable[str] = ()
+    ) -> Iterator[dict[str, Any]]:
+        """Rows of `kind` whose `field` is one of `values` (all rows for None), by IN queries in chunks."""
+
+    @abstractmethod
+    def _task_rows(self, keys: Iterable[str]) -> dict[str, str]:
+        """Task key -> platform id of the tasks already pushed with these keys."""
+
+    def _label(self, table: str) -> Callable[[str, str], str]:
+        """Choice labels of a table's values (`plain` where the platform has none)."""
+        return plain
+
+    def accounts(self, ids: Iterable[str] | None = None) -> Iterator[Account]:
+        """Accounts, a chunk at a time, each with its contacts (one IN query per chunk) and the
+        profile's default time zone where the account has none."""
+        kind, contact = self.mapping["account"], self.mapping["contact"]
+        label = self._label(kind.table)
+        for batch in chunks(self._rows_in(kind, kind.platform("id"), ids), self.in_chunk):
+            found = [(row, self._canonical(kind, row, label)) for row in batch]
+            contacts: dict[str, list[dict[str, Any]]] = defaultdict(list)
+            contact_label = self._label(contact.table)
+            owners = [data["id"] for _, data in found]
+            for row in self._rows_in(contact, contact.link, owners, extra=[contact.link]):
+                contacts[raw_value(row, contact.link)].append(self._canonical(contact, row, contact_label))
+            for row, data in found:
+                data["contacts"] = contacts.get(data["id"], [])
+                if data.get("timezone") is None:
+                    data["timezone"] = self.default_timezone
+                yield self._parsed(parse_account, kind, row, data)
+
+    def existing_task_keys(self, keys: Iterable[str]) -> set[str]:
+        return set(self._task_rows(list(keys)))
+
+    def push_task(self, task: Task) -> PushResult:
+        return self.push_tasks([task])[0]
+
+    def _task_values(self, task: Task) -> dict[str, Any]:
+        """A task's values by canonical task field (the mapping's `task` kind says where each goes)."""
+        return {
+            "key": task.key,
+            "subject": task.subject,
+            "description": task.description,
+            "due_on": task.due_on.isoformat() if task.due_on else None,
+            "priority": task.priority,
+            "queue": self.queues.get(task.queue, task.queue) if task.queue else None,
+            "related.account_id": task.related.account_id,
+            "related.asset_id": task.related.asset_id,
+            "related.work_order_id": task.related.work_order_id,
+            "rule": task.rule,
+        }
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """The profile-wide push lock of this platform instance (a file lock in the user's data folder)."""
+        host = urlsplit(self.client.base_url).netloc.replace(":", "_")
+        path = data_dir() / "locks" / f"{self.platform_name.lower()}-{host}.lock"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def pause_spans(
+    changes: Iterable[tuple[str, str | None, str]], pause_statuses: Container[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """Pauses per work order from its status changes, (work order key, at, new status) in time order
+    per work order: a pause runs from entering a pause status until the status changes again (a change
+    into another pause status starts a new pause); one still running has no end."""
+    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    open_pause: dict[str, dict[str, Any]] = {}
+    for key, at, status in changes:
+        running = open_pause.get(key)
+        if running is not None and status != running["reason"]:
+            running["end"] = at
+            del open_pause[key]
+        if status in pause_statuses and key not in open_pause:
+            open_pause[key] = {"start": at, "end": None, "reason": status}
+            found[key].append(open_pause[key])
+    return found

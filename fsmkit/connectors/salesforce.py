@@ -11,28 +11,26 @@ profile's `api_budget`, and REQUEST_LIMIT_EXCEEDED (concurrency: back off; daily
 
 from __future__ import annotations
 
-import fcntl
 import heapq
+import itertools
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
 import orjson
 import requests
 
-from fsmkit.config import data_dir
 from fsmkit.connectors._rest import (
     KindMap,
     MappedConnector,
     NextUrlPaginator,
     chunks,
     load_mapping,
+    pause_spans,
     raw_value,
     records,
 )
@@ -41,14 +39,12 @@ from fsmkit.errors import ConfigError, FsmkitError, RecordError
 from fsmkit.http import HTTP_SETTINGS, Client, RequestFailed
 from fsmkit.model import (
     WEEKDAYS,
-    Account,
     Asset,
     Calendar,
     Contract,
     Knowledge,
     Task,
     WorkOrder,
-    parse_account,
     parse_asset,
     parse_calendar,
     parse_contract,
@@ -157,6 +153,7 @@ class SalesforceConnector(MappedConnector):
 
     platform_name = "Salesforce"
     id_field = "Id"
+    in_chunk = IN_CHUNK
 
     @staticmethod
     def to_datetime(text: str, where: str) -> str | None:
@@ -339,20 +336,6 @@ class SalesforceConnector(MappedConnector):
 
     # -- reading -----------------------------------------------------------------------------------
 
-    def accounts(self, ids: Iterable[str] | None = None) -> Iterator[Account]:
-        kind, contact = self.mapping["account"], self.mapping["contact"]
-        for batch in chunks(self._rows_in(kind, kind.platform("id"), ids), IN_CHUNK):
-            found = [(row, self._canonical(kind, row)) for row in batch]
-            contacts: dict[str, list[dict[str, Any]]] = defaultdict(list)
-            owners = [data["id"] for _, data in found]
-            for row in self._rows_in(contact, contact.link, owners, extra=[contact.link]):
-                contacts[raw_value(row, contact.link)].append(self._canonical(contact, row))
-            for row, data in found:
-                data["contacts"] = contacts.get(data["id"], [])
-                if data.get("timezone") is None:
-                    data["timezone"] = self.default_timezone
-                yield self._parsed(parse_account, kind, row, data)
-
     def assets(self, account_ids: Iterable[str] | None = None) -> Iterator[Asset]:
         kind, line = self.mapping["asset"], self.mapping["contract_line"]
         for batch in chunks(self._rows_in(kind, kind.platform("account_id"), account_ids), IN_CHUNK):
@@ -431,7 +414,9 @@ class SalesforceConnector(MappedConnector):
             for name, values in (("account_id", account_ids), ("asset_id", asset_ids))
             if values is not None
         ]
-        streams = [self._rows(kind, [*terms, *combo], (opened, id_field)) for combo in _product(filters)]
+        streams = [
+            self._rows(kind, [*terms, *combo], (opened, id_field)) for combo in itertools.product(*filters)
+        ]
         merged = (
             streams[0]  # one query: already in order
             if len(streams) == 1
@@ -517,21 +502,17 @@ class SalesforceConnector(MappedConnector):
         history = self.mapping["pause"]
         parent, at_field = history.link, history.platform("at")
         state_field = history.platform("state")
-        found: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        open_pause: dict[str, dict[str, Any]] = {}
         order = (parent, at_field, "Id")
-        for row in self._rows_in(history, parent, ids, order, [parent], ["Field = 'Status'"]):
-            key = raw_value(row, parent)
-            at = _datetime(raw_value(row, at_field), "pauses.start")
-            status = raw_value(row, state_field)
-            running = open_pause.get(key)
-            if running is not None and status != running["reason"]:
-                running["end"] = at
-                del open_pause[key]
-            if status in self.pause_statuses and key not in open_pause:
-                open_pause[key] = {"start": at, "end": None, "reason": status}
-                found[key].append(open_pause[key])
-        return found
+        rows = self._rows_in(history, parent, ids, order, [parent], ["Field = 'Status'"])
+        changes = (
+            (
+                raw_value(row, parent),
+                _datetime(raw_value(row, at_field), "pauses.start"),
+                raw_value(row, state_field),
+            )
+            for row in rows
+        )
+        return pause_spans(changes, self.pause_statuses)
 
     # -- tasks -------------------------------------------------------------------------------------
 
@@ -542,12 +523,6 @@ class SalesforceConnector(MappedConnector):
         for row in self._rows_in(KindMap("task", task.table, ()), key_field, keys, extra=[key_field, "Id"]):
             found.setdefault(raw_value(row, key_field), raw_value(row, "Id"))
         return found
-
-    def existing_task_keys(self, keys: Iterable[str]) -> set[str]:
-        return set(self._task_rows(list(keys)))
-
-    def push_task(self, task: Task) -> PushResult:
-        return self.push_tasks([task])[0]
 
     def push_tasks(self, tasks: Iterable[Task]) -> list[PushResult]:
         tasks = list(tasks)
@@ -579,35 +554,12 @@ class SalesforceConnector(MappedConnector):
         return [results[task.key] for task in tasks]
 
     def _task_body(self, task: Task) -> dict[str, Any]:
-        values = {
-            "key": task.key,
-            "subject": task.subject,
-            "description": task.description,
-            "due_on": task.due_on.isoformat() if task.due_on else None,
-            "priority": task.priority,
-            "queue": self.queues.get(task.queue, task.queue) if task.queue else None,
-            "related.account_id": task.related.account_id,
-            "related.asset_id": task.related.asset_id,
-            "related.work_order_id": task.related.work_order_id,
-            "rule": task.rule,
-        }
+        values = self._task_values(task)
         body: dict[str, Any] = {"attributes": {"type": self.mapping["task"].table}}
         for spec in self.mapping["task"].fields:
             if values.get(spec.name) is not None:
                 body.setdefault(spec.field, spec.write(values[spec.name]))
         return body
-
-    @contextmanager
-    def _locked(self) -> Iterator[None]:
-        host = urlsplit(self.client.base_url).netloc.replace(":", "_")
-        path = data_dir() / "locks" / f"salesforce-{host}.lock"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
 
     # -- doctor ------------------------------------------------------------------------------------
 
@@ -833,13 +785,3 @@ def _push_result(key: str, result: Any, key_field: str) -> PushResult:
         return PushResult(key, "exists")
     text = "; ".join(f"{e.get('statusCode')}: {e.get('message')}" for e in errors) or "not created"
     return PushResult(key, "failed", error=text)
-
-
-def _product(filters: list[list[str]]) -> Iterator[list[str]]:
-    """Every combination of one IN term per filter (no filters: one empty combination)."""
-    if not filters:
-        yield []
-        return
-    for term in filters[0]:
-        for rest in _product(filters[1:]):
-            yield [term, *rest]

@@ -10,26 +10,23 @@ pages by offset; records for many ids are read with IN queries in chunks; choice
 
 from __future__ import annotations
 
-import fcntl
 import heapq
 import itertools
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
-from fsmkit.config import data_dir
 from fsmkit.connectors._rest import (
     KindMap,
     MappedConnector,
     OffsetPaginator,
     chunks,
     load_mapping,
+    pause_spans,
     raw_value,
     records,
 )
@@ -38,7 +35,6 @@ from fsmkit.errors import ConfigError, FsmkitError, PlatformError, RecordError
 from fsmkit.http import HTTP_SETTINGS, Client, Created, RequestFailed
 from fsmkit.model import (
     WEEKDAYS,
-    Account,
     Asset,
     Calendar,
     Contract,
@@ -46,7 +42,6 @@ from fsmkit.model import (
     Task,
     WorkOrder,
     format_duration,
-    parse_account,
     parse_asset,
     parse_calendar,
     parse_contract,
@@ -79,6 +74,7 @@ class ServiceNowConnector(MappedConnector):
 
     platform_name = "ServiceNow"
     id_field = "sys_id"
+    in_chunk = IN_CHUNK
 
     @staticmethod
     def to_datetime(text: str, where: str) -> str | None:
@@ -234,22 +230,6 @@ class ServiceNowConnector(MappedConnector):
 
     # -- reading -----------------------------------------------------------------------------------
 
-    def accounts(self, ids: Iterable[str] | None = None) -> Iterator[Account]:
-        kind, contact = self.mapping["account"], self.mapping["contact"]
-        label = self._label(kind.table)
-        for batch in chunks(self._rows_in(kind, kind.platform("id"), ids), IN_CHUNK):
-            accounts_ = [(row, self._canonical(kind, row, label)) for row in batch]
-            contacts: dict[str, list[dict[str, Any]]] = defaultdict(list)
-            contact_label = self._label(contact.table)
-            owners = [data["id"] for _, data in accounts_]
-            for row in self._rows_in(contact, contact.link, owners, extra=[contact.link]):
-                contacts[raw_value(row, contact.link)].append(self._canonical(contact, row, contact_label))
-            for row, data in accounts_:
-                data["contacts"] = contacts.get(data["id"], [])
-                if data.get("timezone") is None:
-                    data["timezone"] = self.default_timezone
-                yield self._parsed(parse_account, kind, row, data)
-
     def assets(self, account_ids: Iterable[str] | None = None) -> Iterator[Asset]:
         kind = self.mapping["asset"]
         label = self._label(kind.table)
@@ -329,7 +309,9 @@ class ServiceNowConnector(MappedConnector):
         ]
         narrowed = _kind_term(kind, kinds)
         order = f"ORDERBY{opened}^ORDERBY{kind.platform('id')}"
-        streams = [self._rows(kind, [*terms, *combo, narrowed], order) for combo in _product(filters)]
+        streams = [
+            self._rows(kind, [*terms, *combo, narrowed], order) for combo in itertools.product(*filters)
+        ]
         merged = heapq.merge(
             *streams, key=lambda row: (raw_value(row, opened), raw_value(row, kind.platform("id")))
         )
@@ -362,7 +344,7 @@ class ServiceNowConnector(MappedConnector):
         extra = (link, f"{link}.{opened}")
         streams = [
             self._rows(visit, [*walked, *(f"{link}.{t}" for t in combo)], order, extra)
-            for combo in _product(filters)
+            for combo in itertools.product(*filters)
         ]
         for row in heapq.merge(*streams, key=lambda row: _visit_key(row, link, opened, visit)):
             yield (raw_value(row, f"{link}.{opened}"), raw_value(row, link)), row
@@ -426,21 +408,17 @@ class ServiceNowConnector(MappedConnector):
         state = audit.spec("state")
         assert state is not None
         at_field = audit.platform("at")
-        found: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        open_pause: dict[str, dict[str, Any]] = {}
         order = f"ORDERBY{at_field}^ORDERBYsys_id"
-        for row in self._rows_in(filtered, parent, ids, order, extra=[parent, "sys_id"], size=size):
-            key = raw_value(row, parent)
-            at = _datetime(raw_value(row, at_field), "pauses.start")
-            status = label(status_field, raw_value(row, state.field))
-            running = open_pause.get(key)
-            if running is not None and status != running["reason"]:
-                running["end"] = at
-                del open_pause[key]
-            if status in self.pause_statuses and key not in open_pause:
-                open_pause[key] = {"start": at, "end": None, "reason": status}
-                found[key].append(open_pause[key])
-        return found
+        rows = self._rows_in(filtered, parent, ids, order, extra=[parent, "sys_id"], size=size)
+        changes = (
+            (
+                raw_value(row, parent),
+                _datetime(raw_value(row, at_field), "pauses.start"),
+                label(status_field, raw_value(row, state.field)),
+            )
+            for row in rows
+        )
+        return pause_spans(changes, self.pause_statuses)
 
     def _state_changes(self) -> KindMap:
         """The pause kind narrowed to audit rows of work order state changes."""
@@ -459,12 +437,6 @@ class ServiceNowConnector(MappedConnector):
         ):
             found.setdefault(raw_value(row, key_field), raw_value(row, "sys_id"))
         return found
-
-    def existing_task_keys(self, keys: Iterable[str]) -> set[str]:
-        return set(self._task_rows(list(keys)))
-
-    def push_task(self, task: Task) -> PushResult:
-        return self.push_tasks([task])[0]
 
     def push_tasks(self, tasks: Iterable[Task]) -> list[PushResult]:
         tasks = list(tasks)
@@ -496,35 +468,12 @@ class ServiceNowConnector(MappedConnector):
         return results
 
     def _task_body(self, task: Task) -> dict[str, str]:
-        values = {
-            "key": task.key,
-            "subject": task.subject,
-            "description": task.description,
-            "due_on": task.due_on.isoformat() if task.due_on else None,
-            "priority": task.priority,
-            "queue": self.queues.get(task.queue, task.queue) if task.queue else None,
-            "related.account_id": task.related.account_id,
-            "related.asset_id": task.related.asset_id,
-            "related.work_order_id": task.related.work_order_id,
-            "rule": task.rule,
-        }
+        values = self._task_values(task)
         return {
             spec.field: spec.write(values[spec.name])
             for spec in self.mapping["task"].fields
             if values.get(spec.name) is not None
         }
-
-    @contextmanager
-    def _locked(self) -> Iterator[None]:
-        host = urlsplit(self.client.base_url).netloc.replace(":", "_")
-        path = data_dir() / "locks" / f"servicenow-{host}.lock"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
 
     # -- doctor ------------------------------------------------------------------------------------
 
@@ -695,16 +644,6 @@ def _kind_term(kind: KindMap, kinds: Iterable[str] | None) -> str:
     listed = ",".join(sorted(kept - {""}))
     terms = [*([f"{field}IN{listed}"] if listed else []), *([f"{field}ISEMPTY"] if "" in kept else [])]
     return "^OR".join(terms) or "sys_idISEMPTY"  # no value maps to a wanted kind: nothing matches
-
-
-def _product(filters: list[list[str]]) -> Iterator[list[str]]:
-    """Every combination of one IN term per filter (no filters: one empty combination)."""
-    if not filters:
-        yield []
-        return
-    for term in filters[0]:
-        for rest in _product(filters[1:]):
-            yield [term, *rest]
 
 
 def _visit_key(row: Mapping[str, Any], link: str, opened: str, visit: KindMap) -> tuple[str, ...]:
