@@ -1,7 +1,8 @@
 """Local HTTP emulators of the FSM platforms, for tests and benchmarks (real servers on 127.0.0.1).
 
 `LocalServer` is what every emulator shares: a threaded HTTP server on a free port, started and stopped
-by the emulator's `with` block, and the record of the requests it received.
+by the emulator's `with` block, and the record of the requests it received; `Handler` is the base of
+their request handlers.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import threading
 from collections import Counter
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 
 @dataclass
@@ -21,6 +23,24 @@ class Recorded:
     query: dict[str, str]
     headers: dict[str, str]
     body: bytes = b""
+
+
+class Handler(BaseHTTPRequestHandler):
+    """An emulator's request handler: HTTP/1.1 keep-alive, silent, GET and POST to `_handle(method)`."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read `requests` instead
+        pass
+
+    def do_GET(self) -> None:
+        self._handle("GET")
+
+    def do_POST(self) -> None:
+        self._handle("POST")
+
+    def _handle(self, method: str) -> None:
+        raise NotImplementedError
 
 
 class LocalServer:

@@ -40,7 +40,6 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -48,7 +47,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from emulators import LocalServer, Recorded
+from emulators import Handler, LocalServer, Recorded
 
 VERSION = "62.0"
 CONSUMER_KEY = "3MVG9emulator.consumer.key"
@@ -613,18 +612,8 @@ class _SortKey:
             return str(self.value) < str(other.value)
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(Handler):
     emulator: SalesforceEmulator
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read `requests` instead
-        pass
-
-    def do_GET(self) -> None:
-        self._handle("GET")
-
-    def do_POST(self) -> None:
-        self._handle("POST")
 
     def _handle(self, method: str) -> None:
         emulator = self.emulator

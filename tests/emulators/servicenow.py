@@ -31,12 +31,11 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
-from emulators import LocalServer, Recorded
+from emulators import Handler, LocalServer, Recorded
 
 USERNAME = "fsmkit.api"
 PASSWORD = "emulator-Pa55word"
@@ -388,18 +387,8 @@ class _SortKey:
         return _compare(self.value, other.value) < 0
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(Handler):
     emulator: ServiceNowEmulator
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read `requests` instead
-        pass
-
-    def do_GET(self) -> None:
-        self._handle("GET")
-
-    def do_POST(self) -> None:
-        self._handle("POST")
 
     def _handle(self, method: str) -> None:
         parts = urlsplit(self.path)
