@@ -138,7 +138,7 @@ def test_every_datetime_carries_the_local_offset_of_its_site(demo: Demo) -> None
         data = json.loads(line)
         asset = demo.asset[data["asset_id"]] if data["asset_id"] else None
         tz = ZoneInfo((asset.site if asset else demo.wo[data["id"]].site).timezone)
-        opened = parse_datetime(data["opened_at"], "opened_at")
+        opened = datetime.fromisoformat(data["opened_at"])  # as written (fsmkit reads it as UTC)
         assert opened.utcoffset() == opened.astimezone(tz).utcoffset()
 
 
@@ -260,7 +260,9 @@ def test_repeat_failures_including_the_window_edge_and_the_near_miss(demo: Demo)
 
     edge = demo.corrective(gen.REPEAT_EDGE_ASSET)
     assert len(edge) == 3 and edge[2].opened_at - edge[0].opened_at == timedelta(days=90)
-    assert edge[0].opened_at.utcoffset() != edge[2].opened_at.utcoffset()  # across the DST change
+    site_zone = ZoneInfo(demo.asset[gen.REPEAT_EDGE_ASSET].site.timezone)
+    first, last = (w.opened_at.astimezone(site_zone) for w in (edge[0], edge[2]))
+    assert first.utcoffset() != last.utcoffset()  # across the DST change
 
     near = demo.corrective(gen.NEAR_MISS_ASSET)
     assert len(near) == 3 and near[2].opened_at - near[0].opened_at == timedelta(days=90, minutes=1)
@@ -385,7 +387,9 @@ def test_holidays_and_dst_are_honoured(demo: Demo) -> None:
     assert wo.contract_id is None and contract.id == "CON-007"
     calendar = demo.calendar[contract.calendar_id]
     arrived = wo.visits[0].arrived_at
-    assert wo.opened_at.utcoffset() == timedelta(hours=11) and arrived.utcoffset() == timedelta(hours=10)
+    sydney = ZoneInfo(calendar.timezone)
+    assert wo.opened_at.astimezone(sydney).utcoffset() == timedelta(hours=11)
+    assert arrived.astimezone(sydney).utcoffset() == timedelta(hours=10)
     assert business_minutes(calendar, wo.opened_at, arrived) == 90 + 135  # met: target 480
     no_holidays = Calendar(calendar.id, calendar.timezone, calendar.weekly, [])
     assert business_minutes(no_holidays, wo.opened_at, arrived) > 480  # a calendar without them: breached

@@ -7,12 +7,15 @@ from zoneinfo import ZoneInfo
 
 import builders
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fsmkit.errors import RecordError
 from fsmkit.model import (
     Finding,
     Subject,
     format_duration,
+    iso_to_utc,
     parse_account,
     parse_calendar,
     parse_contract,
@@ -38,7 +41,50 @@ from fsmkit.model import (
 def test_datetimes_with_offsets(text: str, expected: datetime) -> None:
     value = parse_datetime(text, "opened_at")
     assert value == expected
-    assert value.tzinfo is not None
+    assert value.tzinfo is UTC  # every instant read is kept in UTC
+    assert iso_to_utc(text) == value and iso_to_utc(text).tzinfo is UTC
+
+
+def test_a_datetime_out_of_range_in_utc_is_a_record_error() -> None:
+    with pytest.raises(RecordError, match="'0001-01-01T00:00:00\\+11:00' is out of range in UTC"):
+        parse_datetime("0001-01-01T00:00:00+11:00", "opened_at")
+    with pytest.raises(OverflowError):
+        iso_to_utc("0001-01-01T00:00:00+11:00")
+
+
+_SUFFIXES = st.one_of(
+    st.sampled_from(
+        ["Z", "z", "+00:00", "-00:00", "+05:30", "-03:00", "+14:00", "+0530", "+05", "+05:30:15", ""]
+    ),
+    st.tuples(st.sampled_from("+-"), st.integers(0, 25), st.integers(0, 61)).map(
+        lambda t: f"{t[0]}{t[1]:02}:{t[2]:02}"
+    ),
+)
+
+
+@settings(derandomize=True, deadline=None, max_examples=400)
+@given(
+    moment=st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30)),
+    timespec=st.sampled_from(["hours", "minutes", "seconds", "milliseconds", "microseconds"]),
+    separator=st.sampled_from(["T", " ", "t"]),
+    suffix=_SUFFIXES,
+    cut=st.integers(0, 3),
+)
+def test_the_fast_datetime_reader_agrees_with_parse_datetime(
+    moment: datetime, timespec: str, separator: str, suffix: str, cut: int
+) -> None:
+    text = moment.isoformat(sep=separator, timespec=timespec)[: -cut or None] + suffix
+    try:
+        expected: object = parse_datetime(text, "at")
+    except RecordError:
+        expected = RecordError
+    try:
+        fast: object = iso_to_utc(text)
+    except (ValueError, TypeError, OverflowError):
+        fast = RecordError
+    assert fast == expected
+    if isinstance(fast, datetime):
+        assert fast.tzinfo is UTC
 
 
 @pytest.mark.parametrize("text", ["2026-03-02T09:15:00", "2026-03-02", "2026-03-02 09:15"])

@@ -33,11 +33,10 @@ from fsmkit.model import (
     Knowledge,
     Task,
     WorkOrder,
+    iso_to_utc,
     parse_work_order,
     to_json,
 )
-
-_fromisoformat = datetime.fromisoformat
 
 #: The smallest span of work_orders.jsonl worth reading in a process of its own (about 8,000 work
 #: orders): below it, starting a process costs more than it saves.
@@ -216,10 +215,10 @@ class FilesConnector(Connector):
         for number, data in self._objects("work_order", span):
             try:
                 # The order key comes first and cheaply: a work order outside the window is never parsed.
-                opened_at, record_id = _fromisoformat(data["opened_at"]), data["id"]
-                if opened_at.tzinfo is None or not isinstance(record_id, str):
+                opened_at, record_id = iso_to_utc(data["opened_at"]), data["id"]
+                if not isinstance(record_id, str):
                     raise ValueError
-            except (KeyError, TypeError, ValueError):
+            except (KeyError, TypeError, ValueError, OverflowError):
                 try:
                     parse_work_order(data)  # raises, naming the missing or mistyped field
                 except RecordError as exc:
@@ -424,10 +423,10 @@ def _order_key(line: bytes) -> tuple[datetime, str] | None:
     """(opened_at, id) of a work order line, or None if the line does not have them."""
     try:
         data = orjson.loads(line)
-        opened_at, record_id = _fromisoformat(data["opened_at"]), data["id"]
-    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+        opened_at, record_id = iso_to_utc(data["opened_at"]), data["id"]
+    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, OverflowError):
         return None
-    if opened_at.tzinfo is None or not isinstance(record_id, str):
+    if not isinstance(record_id, str):
         return None
     return opened_at, record_id
 
