@@ -7,11 +7,14 @@ The calendar is Europe/Berlin, Mon-Fri 08:00-18:00, with Good Friday (2026-04-03
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import builders
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from fsmkit.audit import SHOWN_BY_DEFAULT, Audit, severity
+from fsmkit.audit import SHOWN_BY_DEFAULT, Audit, _local, severity
 from fsmkit.errors import InputError
 from fsmkit.model import parse_account, parse_asset, parse_calendar, parse_contract, parse_work_order
 
@@ -461,3 +464,45 @@ def test_findings_left_unbuilt_are_still_counted(statuses: tuple[str, ...]) -> N
     some, same_summary = run(statuses)
     assert some == [f for f in every if f.status in statuses]
     assert same_summary == summary
+
+
+_ZONES = [
+    None,
+    "UTC",
+    "Europe/Berlin",
+    "America/New_York",
+    "Australia/Sydney",
+    "Australia/Lord_Howe",
+    "Asia/Kathmandu",
+    "America/St_Johns",
+    "Africa/Monrovia",
+    "Europe/Amsterdam",
+    "Pacific/Apia",
+]
+
+
+@settings(derandomize=True, deadline=None, max_examples=300)
+@given(
+    moment=st.datetimes(
+        min_value=datetime(1900, 1, 2), max_value=datetime(2300, 1, 1), timezones=st.just(UTC)
+    ),
+    tz=st.sampled_from(_ZONES),
+)
+def test_message_times_are_the_wall_time_of_the_zone(moment: datetime, tz: str | None) -> None:
+    # Messages read local time through a cache of each zone's offset per UTC hour; it must say what
+    # astimezone says, also in hours when the offset changes and for offsets with seconds (LMT).
+    local = moment.astimezone(ZoneInfo(tz) if tz else UTC)
+    assert _local(moment, tz) == f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
+
+
+@pytest.mark.parametrize(
+    ("moment", "expected"),
+    [
+        (datetime(2026, 3, 29, 0, 59, 59, tzinfo=UTC), "2026-03-29 01:59 CET"),
+        (datetime(2026, 3, 29, 1, 0, tzinfo=UTC), "2026-03-29 03:00 CEST"),
+        (datetime(2026, 10, 25, 0, 30, tzinfo=UTC), "2026-10-25 02:30 CEST"),
+        (datetime(2026, 10, 25, 1, 30, tzinfo=UTC), "2026-10-25 02:30 CET"),
+    ],
+)
+def test_message_times_across_berlin_dst(moment: datetime, expected: str) -> None:
+    assert _local(moment, "Europe/Berlin") == expected
