@@ -616,16 +616,26 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
-def to_json(value: Any, *, indent: bool = False) -> bytes:
+def to_json(value: Any, *, indent: bool = False, newline: bool = False) -> bytes:
     """JSON bytes of a record, a list or a document (DESIGN.md "Machine output").
 
     Every field of a record is present (null when absent), in field order; dates are YYYY-MM-DD and
-    durations ISO 8601. Datetimes must already be in UTC, and are written with Z: whoever builds a
-    record for output converts with `utc()`, so that the hot path serializes in C without a callback
-    per datetime. The test suite checks machine output for any datetime written with an offset.
+    durations ISO 8601; `newline` ends it with a newline. Datetimes must already be in UTC, and are
+    written with Z: whoever builds a record for output converts with `utc()`, so that the hot path
+    serializes in C without a callback per datetime. The test suite checks machine output for any
+    datetime written with an offset.
     """
-    option = orjson.OPT_UTC_Z | (orjson.OPT_INDENT_2 if indent else 0)
+    option = _OPTIONS[indent, newline]
     return orjson.dumps(value, default=_json_default, option=option)
+
+
+_OPTIONS = {
+    (indent, newline): orjson.OPT_UTC_Z
+    | (orjson.OPT_INDENT_2 if indent else 0)
+    | (orjson.OPT_APPEND_NEWLINE if newline else 0)
+    for indent in (False, True)
+    for newline in (False, True)
+}
 
 
 def to_plain(value: Any) -> Any:

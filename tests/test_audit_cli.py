@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
+from fsmkit.commands import audit as audit_command
 from fsmkit.model import Finding, field_names
 
 
@@ -71,6 +72,19 @@ def test_machine_formats_agree_and_are_stable(run: Callable[..., Result]) -> Non
     assert list(rows[0]) == list(field_names(Finding))
     assert len(rows) == len(document["findings"])
     assert [json.loads(r["subject"]) for r in rows] == [f["subject"] for f in document["findings"]]
+
+
+@pytest.mark.parametrize("batch", [1, 7])
+def test_work_orders_evaluated_in_batches_give_the_same_findings(
+    run: Callable[..., Result], monkeypatch: pytest.MonkeyPatch, batch: int
+) -> None:
+    args = ("--profile", "demo", "audit", "--since", "365d", "--all", "--jobs", "1")
+    whole = run(*args, "--format", "json")
+    monkeypatch.setattr(audit_command, "BATCH", batch)
+    batched = run(*args, "--format", "jsonl")
+    assert batched.exit_code == whole.exit_code
+    findings = json.loads(whole.stdout)["findings"]
+    assert len(findings) > 300 and [json.loads(line) for line in batched.stdout.splitlines()] == findings
 
 
 @pytest.mark.parametrize("format", ["json", "jsonl", "csv"])

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from fsmkit.model import Finding, Subject, utc
-from fsmkit.output import emit, open_output
+from fsmkit.output import emit, open_output, write_jsonl
 
 FINDINGS = [
     Finding(rule="response", status="breached", severity="critical", account_id="acc-1",
@@ -41,6 +41,21 @@ def test_jsonl_is_one_full_record_a_line_in_utc() -> None:
         '"message":"Arrived \\"late\\", by 26 min."}'
     )
     assert '"due_at":null' in lines[1]
+
+
+def test_jsonl_to_a_binary_backed_stream_keeps_text_written_around_it() -> None:
+    # Files and stdout have a binary buffer, which jsonl writes to directly; text before and after
+    # (a csv header, later findings) must stay in place.
+    raw = io.BytesIO()
+    stream = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+    stream.write("before\n")
+    write_jsonl(FINDINGS, stream)
+    stream.write("after\n")
+    write_jsonl(FINDINGS[:1], stream)
+    stream.flush()
+    lines = raw.getvalue().decode().splitlines()
+    assert lines[0] == "before" and lines[3] == "after"
+    assert lines[1:3] == render("jsonl").splitlines() and lines[4] == lines[1]
 
 
 def test_json_is_one_document_and_stable() -> None:
