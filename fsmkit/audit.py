@@ -103,17 +103,57 @@ def amount(minutes: int, clock: str) -> str:
 def _local(moment: datetime, tz: str | None) -> str:
     """'2026-03-02 13:15 CET': an instant in a zone's wall time, for messages.
 
-    Built from cached pieces: datetime.isoformat and strftime cost more than the rest of a finding.
+    Several per finding, so built from cached pieces: the zone's offset and abbreviation per UTC day,
+    the dates, the clock faces (astimezone and strftime would cost more than the rest of a finding).
     """
-    local = moment.astimezone(zone(tz) if tz else UTC)
-    return f"{_day(local.toordinal())} {_CLOCK_FACES[local.hour * 60 + local.minute]} {local.tzname()}"
+    since_epoch = moment - _EPOCH
+    seconds = since_epoch.days * 86400 + since_epoch.seconds
+    key = (tz, since_epoch.days)
+    offset = _zone_days.get(key) or _zone_day(key)
+    if offset is _CHANGING:
+        local = moment.astimezone(zone(tz) if tz else UTC)
+        return f"{_day(local.toordinal())} {_CLOCK_FACES[local.hour * 60 + local.minute]} {local.tzname()}"
+    minute = (seconds + offset[0]) // 60
+    day = minute // 1440
+    return f"{_days.get(day) or _day(day + _EPOCH_ORDINAL)} {_CLOCK_FACES[minute % 1440]} {offset[1]}"
 
 
-@lru_cache(maxsize=4096)
+def _zone_day(key: tuple[str | None, int]) -> tuple[int, str]:
+    """(UTC offset in seconds, abbreviation) of zone `tz` through a whole UTC day (days since the
+    epoch), remembered; `_CHANGING` for a day in which they change (or the offset has a fraction of a
+    second). Checked at every hour and the day's last instant: zones change offset months apart, never
+    twice in an hour. Bounded: the days asked for follow the work orders through time."""
+    tz, day = key
+    tzinfo = zone(tz) if tz else UTC
+    start = _EPOCH + day * _DAY
+    probes = [start + hour * _HOUR for hour in range(24)] + [start + _DAY - _MICROSECOND]
+    seen = {(local.utcoffset(), local.tzname()) for local in (p.astimezone(tzinfo) for p in probes)}
+    found = _CHANGING
+    if len(seen) == 1:
+        offset, name = seen.pop()
+        if offset is not None and not offset.microseconds and name is not None:
+            found = (offset.days * 86400 + offset.seconds, name)
+    if len(_zone_days) >= 20_000:
+        _zone_days.clear()
+    _zone_days[key] = found
+    return found
+
+
 def _day(ordinal: int) -> str:
-    return date.fromordinal(ordinal).isoformat()
+    """'2026-03-02', the date of a day ordinal, remembered by its day since the epoch."""
+    text = date.fromordinal(ordinal).isoformat()
+    if len(_days) >= 20_000:
+        _days.clear()
+    _days[ordinal - _EPOCH_ORDINAL] = text
+    return text
 
 
+_DAY = timedelta(days=1)
+_HOUR = timedelta(hours=1)
+_EPOCH_ORDINAL = _EPOCH.toordinal()
+_CHANGING = (0, "")
+_zone_days: dict[tuple[str | None, int], tuple[int, str]] = {}
+_days: dict[int, str] = {}
 _CLOCK_FACES = [f"{h:02}:{m:02}" for h in range(24) for m in range(60)]
 
 

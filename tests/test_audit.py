@@ -496,13 +496,20 @@ def test_message_times_are_the_wall_time_of_the_zone(moment: datetime, tz: str |
 
 
 @pytest.mark.parametrize(
-    ("moment", "expected"),
+    ("tz", "moment", "expected"),
     [
-        (datetime(2026, 3, 29, 0, 59, 59, tzinfo=UTC), "2026-03-29 01:59 CET"),
-        (datetime(2026, 3, 29, 1, 0, tzinfo=UTC), "2026-03-29 03:00 CEST"),
-        (datetime(2026, 10, 25, 0, 30, tzinfo=UTC), "2026-10-25 02:30 CEST"),
-        (datetime(2026, 10, 25, 1, 30, tzinfo=UTC), "2026-10-25 02:30 CET"),
+        ("Europe/Berlin", datetime(2026, 3, 29, 0, 59, 59, tzinfo=UTC), "2026-03-29 01:59 CET"),
+        ("Europe/Berlin", datetime(2026, 3, 29, 1, 0, tzinfo=UTC), "2026-03-29 03:00 CEST"),
+        ("Europe/Berlin", datetime(2026, 10, 25, 0, 30, tzinfo=UTC), "2026-10-25 02:30 CEST"),
+        ("Europe/Berlin", datetime(2026, 10, 25, 1, 30, tzinfo=UTC), "2026-10-25 02:30 CET"),
+        # half an hour forward at 02:00 local, in the middle of a UTC hour
+        ("Australia/Lord_Howe", datetime(2026, 10, 3, 15, 29, 59, tzinfo=UTC), "2026-10-04 01:59 +1030"),
+        ("Australia/Lord_Howe", datetime(2026, 10, 3, 15, 30, tzinfo=UTC), "2026-10-04 02:30 +11"),
+        ("Asia/Kathmandu", datetime(1985, 12, 31, 18, 29, tzinfo=UTC), "1985-12-31 23:59 +0530"),
+        ("Asia/Kathmandu", datetime(1985, 12, 31, 18, 31, tzinfo=UTC), "1986-01-01 00:16 +0545"),
+        ("Africa/Monrovia", datetime(1971, 6, 1, 12, 0, tzinfo=UTC), "1971-06-01 11:15 MMT"),  # -00:44:30
+        (None, datetime(2026, 3, 29, 1, 0, tzinfo=UTC), "2026-03-29 01:00 UTC"),
     ],
 )
-def test_message_times_across_berlin_dst(moment: datetime, expected: str) -> None:
-    assert _local(moment, "Europe/Berlin") == expected
+def test_message_times_across_offset_changes(tz: str | None, moment: datetime, expected: str) -> None:
+    assert _local(moment, tz) == expected
