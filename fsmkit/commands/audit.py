@@ -11,6 +11,7 @@ from typing import Any, TextIO
 
 import click
 
+from fsmkit import collector
 from fsmkit.app import App
 from fsmkit.audit import INFORMATION_RULES, KINDS, SHOWN_BY_DEFAULT, Audit, Memory
 from fsmkit.commands._options import account_option, fail_on_option, output_options, since_option
@@ -93,7 +94,7 @@ def audit(
     watch = FailOn(fail_on)
     jobs = jobs or available_jobs()
     parts = connector.work_order_partitions(jobs * PARTS_PER_JOB) if format in STREAMED and jobs > 1 else []
-    with open_output(output) as stream:
+    with open_output(output) as stream, collector.streaming():
         if format in STREAMED:
             write = _streamed_writer(format)
             if format == "csv":

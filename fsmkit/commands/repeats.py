@@ -7,6 +7,7 @@ from typing import Any, TextIO
 
 import click
 
+from fsmkit import collector
 from fsmkit.app import App
 from fsmkit.commands._options import account_option, fail_on_option, output_options, since_option
 from fsmkit.commands.audit import FailOn
@@ -96,13 +97,16 @@ def repeats(
         threshold=threshold,
         callback_days=timedelta(days=callback_days),
     )
-    engine.feed(app.progress(connector.work_orders(since_at, as_of), "work orders"))
-    wanted = set(accounts) or None
-    models = (
-        {a.model for a in engine.assets.values() if a.model and a.account_id in wanted} if wanted else None
-    )
     watch = FailOn(fail_on)
-    findings = list(watch.track(iter_shown(engine.findings(BY[by]), wanted, models)))
+    with collector.streaming():
+        engine.feed(app.progress(connector.work_orders(since_at, as_of), "work orders"))
+        wanted = set(accounts) or None
+        models = (
+            {a.model for a in engine.assets.values() if a.model and a.account_id in wanted}
+            if wanted
+            else None
+        )
+        findings = list(watch.track(iter_shown(engine.findings(BY[by]), wanted, models)))
     with open_output(output) as stream:
         if format == "json":
             document = {
