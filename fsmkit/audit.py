@@ -471,9 +471,6 @@ class Audit:
             self._applicable_cache[key] = sorted(applicable, key=lambda p: (p.kind, p.id))
         return self._applicable_cache[key]
 
-    def _count(self, finding: Finding) -> None:
-        self._tally(finding.account_id, finding.rule, finding.status)
-
     def _tally(self, account_id: str | None, rule: str, status: str) -> bool:
         """Count an evaluation in the summary; whether its finding is wanted (see `statuses`)."""
         tally = self._memory.tally
@@ -602,36 +599,42 @@ class Audit:
 
     def _asset_findings(self, asset_id: str) -> Iterator[Finding]:
         """One asset's PM findings in due order: completions due in the window, then the open interval
-        (preceded by pm_due_on_site when that applies: same due_at, and its rule sorts first)."""
-        for finding, is_open in self._pm_findings(asset_id):
-            assert finding.due_at is not None
-            if is_open and "pm_due_on_site" in self.kinds:
-                yield from self._pm_due_on_site(asset_id, finding)
-            if "pm_interval" in self.kinds and (is_open or self.since <= finding.due_at < self.until):
-                self._count(finding)
-                yield finding
-
-    def _pm_findings(self, asset_id: str) -> Iterator[tuple[Finding, bool]]:
-        """(finding, is_open_interval) for each completed PM interval of the asset and the open one."""
+        (preceded by pm_due_on_site when that applies: same due_at, and its rule sorts first). A
+        finding whose status is not wanted (see `statuses`) is counted but not built."""
         contract, promise = self._pm[asset_id]
         asset = self.assets[asset_id]
-        assert promise.target is not None
         clock = self.clock(contract, promise)
+        interval, on_site = "pm_interval" in self.kinds, "pm_due_on_site" in self.kinds
+        for due, completed, work_order_id in self._pm_intervals(asset, contract, promise, clock):
+            if completed is None and on_site:
+                yield from self._pm_due_on_site(asset, promise, due)
+            if interval and (completed is None or self.since <= due < self.until):
+                finding = self._pm_finding(asset, promise, clock, due, completed, work_order_id)
+                if finding is not None:
+                    yield finding
+
+    def _pm_intervals(
+        self, asset: Asset, contract: Contract, promise: Promise, clock: BusinessClock
+    ) -> Iterator[tuple[datetime, datetime | None, str | None]]:
+        """(due_at, completed_at, work order id) of each completed PM interval of the asset, then
+        (due_at, None, None) for the open one, while they fall due before the contract lapses."""
+        target = promise.target
+        assert target is not None
         site_zone = asset.site.timezone if asset.site else None
         anchor = self._instant(contract.starts_on, contract, site_zone)
         if asset.installed_on is not None:
             anchor = max(anchor, self._instant(asset.installed_on, contract, site_zone))
         lapse = self._instant(contract.ends_on + timedelta(days=1), contract, site_zone)
-        due = clock.add(anchor, promise.target)
-        for completed, work_order_id in self._memory.completions[asset_id].in_order():
+        due = clock.add(anchor, target)
+        for completed, work_order_id in self._memory.completions[asset.id].in_order():
             if completed < anchor:
                 continue
             if due > lapse:
                 return
-            yield self._pm_finding(asset, promise, clock, due, completed, work_order_id), False
-            anchor, due = completed, clock.add(completed, promise.target)
+            yield due, completed, work_order_id
+            anchor, due = completed, clock.add(completed, target)
         if due <= lapse:
-            yield self._pm_finding(asset, promise, clock, due, None, None), True
+            yield due, None, None
 
     def _pm_finding(
         self,
@@ -641,9 +644,11 @@ class Audit:
         due: datetime,
         completed: datetime | None,
         work_order_id: str | None,
-    ) -> Finding:
+    ) -> Finding | None:
         assert promise.target is not None
         status, late_by, remaining = self._judge(clock, [], due, completed, promise.target)
+        if not self._tally(asset.account_id, "pm_interval", status):
+            return None
         tz = asset.site.timezone if asset.site else None
         name = asset.name or asset.id
         if status == "met":
@@ -679,23 +684,20 @@ class Audit:
             ],
         )
 
-    def _pm_due_on_site(self, asset_id: str, pm: Finding) -> Iterator[Finding]:
+    def _pm_due_on_site(self, asset: Asset, promise: Promise, due: datetime) -> Iterator[Finding]:
         """pm_due_on_site for the asset's open PM interval, when it falls due within 14 days and a job
         is open at as_of on the same site (the asset's own preventive job aside)."""
-        assert pm.due_at is not None
-        if self.as_of <= pm.due_at <= self.as_of + PM_ON_SITE_HORIZON:
-            asset = self.assets[asset_id]
+        if self.as_of <= due <= self.as_of + PM_ON_SITE_HORIZON:
             here = [
                 w
                 for w in self._memory.open_at_as_of
-                if self._same_site(w, asset) and not (w.asset_id == asset_id and w.kind == "preventive")
+                if self._same_site(w, asset) and not (w.asset_id == asset.id and w.kind == "preventive")
             ]
             if here:
-                yield self._on_site(asset, pm, here)
+                yield self._on_site(asset, promise, utc(due), here)
 
-    def _on_site(self, asset: Asset, pm: Finding, here: list[OpenJob]) -> Finding:
+    def _on_site(self, asset: Asset, promise: Promise, due: datetime, here: list[OpenJob]) -> Finding:
         """pm_due_on_site: the PM falls due soon and a job is open at the same site."""
-        assert pm.due_at is not None
         job = here[0]
         tz = asset.site.timezone if asset.site else None
         return Finding(
@@ -705,12 +707,12 @@ class Audit:
             account_id=asset.account_id,
             subject=Subject("asset", asset.id),
             work_order_id=job.id,
-            promise_id=pm.promise_id,
-            due_at=pm.due_at,
-            remaining_minutes=minutes_down(pm.due_at - self.as_of),
+            promise_id=promise.id,
+            due_at=due,
+            remaining_minutes=minutes_down(due - self.as_of),
             clock="wall",
             message=(
-                f"Preventive maintenance of {asset.name or asset.id} falls due {_local(pm.due_at, tz)}, "
+                f"Preventive maintenance of {asset.name or asset.id} falls due {_local(due, tz)}, "
                 f"and {job.number or job.id} is open at the same site: do both on one visit."
             ),
             evidence=[w.evidence for w in here],

@@ -12,6 +12,7 @@ import csv
 import io
 import os
 import shutil
+import stat
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -108,6 +109,21 @@ def append_file(path: str | Path, stream: TextIO) -> None:
         if not _sendfile(source, buffer):
             shutil.copyfileobj(source, buffer, 1 << 20)
             buffer.flush()
+
+
+def settle(stream: TextIO) -> None:
+    """Write what `stream` holds so far through to disk when it is a regular file; nothing otherwise.
+
+    For a long output written in stages while other processes work (`audit --jobs`): the fsync that
+    makes `--output` durable at the end then has little left to wait for.
+    """
+    stream.flush()
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, io.UnsupportedOperation):
+        return
+    if stat.S_ISREG(os.fstat(fd).st_mode):
+        os.fdatasync(fd)
 
 
 def _sendfile(source: BinaryIO, target: BinaryIO) -> bool:

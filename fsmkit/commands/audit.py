@@ -18,7 +18,7 @@ from fsmkit.commands._options import account_option, fail_on_option, output_opti
 from fsmkit.connectors.base import Connector
 from fsmkit.errors import ExitStatus
 from fsmkit.model import Finding, WorkOrder, field_names, utc
-from fsmkit.output import append_file, open_output, write_csv, write_json, write_jsonl, write_table
+from fsmkit.output import append_file, open_output, settle, write_csv, write_json, write_jsonl, write_table
 from fsmkit.parallel import available_jobs, in_processes
 from fsmkit.timespec import parse_instant, parse_since
 
@@ -190,6 +190,7 @@ def _write_in_parts(
         results = in_processes(audit_part, len(parts), jobs)
         for path, memory, matched in app.progress(results, "parts of the work orders"):
             append_file(path, stream)
+            settle(stream)
             path.unlink()
             engine.absorb(memory)
             watch.matched |= matched
