@@ -18,7 +18,16 @@ from fsmkit.commands._options import account_option, fail_on_option, output_opti
 from fsmkit.connectors.base import Connector
 from fsmkit.errors import ExitStatus
 from fsmkit.model import Finding, WorkOrder, field_names, utc
-from fsmkit.output import append_file, open_output, settle, write_csv, write_json, write_jsonl, write_table
+from fsmkit.output import (
+    WRITE_BUFFER,
+    append_file,
+    open_output,
+    settle,
+    write_csv,
+    write_json,
+    write_jsonl,
+    write_table,
+)
 from fsmkit.parallel import available_jobs, in_processes
 from fsmkit.timespec import parse_instant, parse_since
 
@@ -183,7 +192,7 @@ def _write_in_parts(
             part_watch = FailOn(watch.level)
             path = Path(folder, f"part-{index}")
             work_orders = connector.work_orders_in(parts[index], *window, account_ids=account_ids)
-            with path.open("w", encoding="utf-8", newline="") as part_stream:
+            with path.open("w", buffering=WRITE_BUFFER, encoding="utf-8", newline="") as part_stream:
                 write(part_watch.track(_in_batches(engine, work_orders)), part_stream)
             return path, engine.take_memory(), part_watch.matched
 
