@@ -16,6 +16,7 @@ covered asset, the work orders open at as_of, and the accounts that had work in 
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 from array import array
 from collections import Counter, defaultdict
@@ -55,6 +56,7 @@ WALL = BusinessClock.wall()
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 Pauses = list[tuple[datetime, datetime]]
+DueRange = tuple[datetime | None, datetime | None]  # [start, end), None unbounded
 
 
 def severity(rule: str, status: str, priority: str | None = None, late_by: int | None = None) -> str | None:
@@ -374,16 +376,35 @@ class Audit:
                 self._memory.active_accounts.add(work_order.account_id)
                 yield from self._work_order_findings(work_order)
 
-    def later_findings(self) -> Iterator[Finding]:
+    def later_findings(self, due: DueRange = (None, None)) -> Iterator[Finding]:
         """The second part of `evaluate`, once every work order has streamed past: the asset and
         contract findings by (due_at, rule, subject id), merged lazily from one sorted stream per asset,
-        so that a year of PM completions never sits in memory as findings."""
-        streams: list[Iterable[Finding]] = [self._asset_findings(a) for a in sorted(self._pm)]
+        so that a year of PM completions never sits in memory as findings.
+
+        `due` = (start, end) keeps those due in [start, end) (None: unbounded), evaluated and counted
+        in the summary; the findings of consecutive ranges from `due_ranges`, one after another, are
+        all the later findings in order.
+        """
+        streams: list[Iterable[Finding]] = [self._asset_findings(a, due) for a in sorted(self._pm)]
         if "contract_ending" in self.kinds:
-            streams.append(sorted(self._contract_ending(), key=_due_order))
+            endings = (f for f in self._contract_ending() if _in_range(f.due_at, due))
+            streams.append(sorted(endings, key=_due_order))
         for finding in heapq.merge(*streams, key=_due_order):
             if self.statuses is None or finding.status in self.statuses:
                 yield finding
+
+    def due_ranges(self, count: int) -> list[DueRange]:
+        """`count` consecutive due ranges (fewer if there are few completions) that split the later
+        findings' work about evenly, at quantiles of the PM completion times (a completed interval
+        falls due about one interval after the completion before it)."""
+        times = sorted(t for completions in self._memory.completions.values() for t in completions.times)
+        cuts = sorted({times[len(times) * i // count] for i in range(1, count)} if times else set())
+        bounds: list[datetime | None] = [None, *(_EPOCH + t * _MICROSECOND for t in cuts), None]
+        return list(itertools.pairwise(bounds))
+
+    def counts(self) -> dict[tuple[str, str, str], int]:
+        """Evaluations counted so far, per (account id, rule, status): what `summary` is made of."""
+        return dict(self._memory.tally)
 
     def take_memory(self) -> Memory:
         """What `work_order_findings` has remembered so far, handed over and forgotten here.
@@ -597,15 +618,18 @@ class Audit:
 
     # -- asset and contract findings ----------------------------------------------------------------
 
-    def _asset_findings(self, asset_id: str) -> Iterator[Finding]:
+    def _asset_findings(self, asset_id: str, due_range: DueRange) -> Iterator[Finding]:
         """One asset's PM findings in due order: completions due in the window, then the open interval
-        (preceded by pm_due_on_site when that applies: same due_at, and its rule sorts first). A
-        finding whose status is not wanted (see `statuses`) is counted but not built."""
+        (preceded by pm_due_on_site when that applies: same due_at, and its rule sorts first); of
+        those, the ones due in `due_range`. A finding whose status is not wanted (see `statuses`) is
+        counted but not built."""
         contract, promise = self._pm[asset_id]
         asset = self.assets[asset_id]
         clock = self.clock(contract, promise)
         interval, on_site = "pm_interval" in self.kinds, "pm_due_on_site" in self.kinds
         for due, completed, work_order_id in self._pm_intervals(asset, contract, promise, clock):
+            if not _in_range(due, due_range):
+                continue
             if completed is None and on_site:
                 yield from self._pm_due_on_site(asset, promise, due)
             if interval and (completed is None or self.since <= due < self.until):
@@ -780,6 +804,13 @@ class Audit:
                 }
             )
         return rows
+
+
+def _in_range(moment: datetime | None, due_range: DueRange) -> bool:
+    start, end = due_range
+    if moment is None:
+        return end is None  # due_at null sorts last
+    return (start is None or start <= moment) and (end is None or moment < end)
 
 
 def _due_order(finding: Finding) -> tuple[Any, ...]:

@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from click.testing import Result
 
+from fsmkit.audit import Audit
 from fsmkit.connectors import files
 from fsmkit.connectors.files import FilesConnector
 from fsmkit.demo import DATA_DIR
+from fsmkit.model import parse_datetime
 
 AUDIT = ("audit", "--since", "2025-01-01", "--all")
+AS_OF = parse_datetime("2026-10-30T16:00:00Z", "as_of")
 
 
 @pytest.fixture
@@ -153,3 +157,35 @@ def test_narrowed_audits_in_parts_give_the_same_bytes(
     assert (two.exit_code, two.stderr) == (one.exit_code, one.stderr) == (0, "")
     assert two.stdout == one.stdout
     assert one.stdout.count("\n") > 20
+
+
+@pytest.mark.parametrize("count", [2, 3, 7])
+def test_later_findings_by_due_ranges_are_the_later_findings_in_order(count: int) -> None:
+    def audit() -> Audit:
+        connector = FilesConnector(DATA_DIR)
+        engine = Audit(
+            as_of=AS_OF,
+            since=datetime(2025, 1, 1, tzinfo=UTC),
+            until=AS_OF,
+            accounts={a.id: a for a in connector.accounts()},
+            assets={a.id: a for a in connector.assets()},
+            contracts=list(connector.contracts()),
+            calendars={c.id: c for c in connector.calendars()},
+        )
+        for _ in engine.work_order_findings(connector.work_orders(*engine.read_window())):
+            pass
+        return engine
+
+    whole, ranged = audit(), audit()
+    expected = list(whole.later_findings())
+    ranges = ranged.due_ranges(count)
+    assert len(ranges) == count and ranges[0][0] is None and ranges[-1][1] is None
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(ranges))
+    in_ranges = [list(ranged.later_findings(due)) for due in ranges]
+    assert list(itertools.chain.from_iterable(in_ranges)) == expected
+    assert sum(1 for found in in_ranges if found) >= 2  # the split does split
+    assert {f.rule for f in expected} >= {"pm_interval", "contract_ending"}
+    assert ranged.summary() == whole.summary()
+    middle = expected[len(expected) // 2].due_at  # a range starts at a finding's due date: it is in it
+    split = [list(whole.later_findings(due)) for due in [(None, middle), (middle, None)]]
+    assert split[1][0] == expected[len(expected) // 2] and split[0] + split[1] == expected

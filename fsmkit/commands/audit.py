@@ -117,7 +117,7 @@ def audit(
                     connector.work_orders(*window, account_ids=account_ids), "work orders"
                 )
                 write(watch.track(_in_batches(engine, work_orders)), stream)
-            write(watch.track(engine.later_findings()), stream)
+                write(watch.track(engine.later_findings()), stream)
         else:
             work_orders = app.progress(connector.work_orders(*window, account_ids=account_ids), "work orders")
             findings = list(watch.track(engine.evaluate(work_orders)))
@@ -183,26 +183,53 @@ def _write_in_parts(
     write: Writer,
     stream: TextIO,
 ) -> None:
-    """The work orders' findings, read and evaluated part by part in `jobs` processes: each part's
-    findings go to a file of its own, appended to `stream` in order, and each part's memory (for the
-    later findings and the summary) is absorbed by `engine` in order."""
-    with tempfile.TemporaryDirectory(prefix="fsmkit-audit-") as folder:
+    """Every finding, in `jobs` processes: the work orders' findings part by part of the connector's
+    work orders, then the asset and contract findings by ranges of their due dates."""
 
-        def audit_part(index: int) -> tuple[Path, Memory, bool]:
-            part_watch = FailOn(watch.level)
-            path = Path(folder, f"part-{index}")
-            work_orders = connector.work_orders_in(parts[index], *window, account_ids=account_ids)
-            with path.open("w", buffering=WRITE_BUFFER, encoding="utf-8", newline="") as part_stream:
-                write(part_watch.track(_in_batches(engine, work_orders)), part_stream)
-            return path, engine.take_memory(), part_watch.matched
+    def work_orders_of(index: int, part_watch: FailOn, part_stream: TextIO) -> Memory:
+        work_orders = connector.work_orders_in(parts[index], *window, account_ids=account_ids)
+        write(part_watch.track(_in_batches(engine, work_orders)), part_stream)
+        return engine.take_memory()  # forked before any work order was read: all of it is this part's
 
-        results = in_processes(audit_part, len(parts), jobs)
-        for path, memory, matched in app.progress(results, "parts of the work orders"):
-            append_file(path, stream)
-            settle(stream)
-            path.unlink()
-            engine.absorb(memory)
-            watch.matched |= matched
+    def later_of(index: int, part_watch: FailOn, part_stream: TextIO) -> Memory:
+        before = engine.counts()  # forked with every part's memory: only the counts are new
+        write(part_watch.track(engine.later_findings(due_ranges[index])), part_stream)
+        return Memory(tally={key: n - before.get(key, 0) for key, n in engine.counts().items()})
+
+    in_files = _PartFiles(app, engine, jobs, watch, stream)
+    in_files.write(work_orders_of, len(parts), "parts of the work orders")
+    due_ranges = engine.due_ranges(jobs)
+    in_files.write(later_of, len(due_ranges), "asset and contract findings")
+
+
+class _PartFiles:
+    """Findings written in parts by up to `jobs` forked processes, each part to a file of its own; the
+    files are appended to `stream` in part order, and what each part remembered (PM completions, open
+    jobs, summary counts) is absorbed by `engine` in the same order, as if one process had done it all."""
+
+    def __init__(self, app: App, engine: Audit, jobs: int, watch: FailOn, stream: TextIO) -> None:
+        self.app, self.engine, self.jobs, self.watch, self.stream = app, engine, jobs, watch, stream
+
+    def write(self, part: Callable[[int, FailOn, TextIO], Memory], count: int, what: str) -> None:
+        """part(index, its FailOn, its file) for index in range(count), in processes; each returns
+        what its engine remembered that the parent's did not."""
+        level = self.watch.level
+        with tempfile.TemporaryDirectory(prefix="fsmkit-audit-") as folder:
+
+            def in_a_process(index: int) -> tuple[Path, Memory, bool]:
+                part_watch = FailOn(level)
+                path = Path(folder, f"part-{index}")
+                with path.open("w", buffering=WRITE_BUFFER, encoding="utf-8", newline="") as part_stream:
+                    memory = part(index, part_watch, part_stream)
+                return path, memory, part_watch.matched
+
+            results = in_processes(in_a_process, count, self.jobs)
+            for path, memory, matched in self.app.progress(results, what):
+                append_file(path, self.stream)
+                settle(self.stream)
+                path.unlink()
+                self.engine.absorb(memory)
+                self.watch.matched |= matched
 
 
 def _write_tables(findings: list[Finding], engine: Audit, stream: Any) -> None:
