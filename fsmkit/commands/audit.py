@@ -153,7 +153,11 @@ class FailOn:
         self.statuses = trip.get(level or "", set())
         self.matched = False
 
-    def track(self, findings: Iterable[Finding]) -> Iterator[Finding]:
+    def track(self, findings: Iterable[Finding]) -> Iterable[Finding]:
+        """The findings, unchanged, watched as they pass (not even that without --fail-on)."""
+        return self._watched(findings) if self.statuses else findings
+
+    def _watched(self, findings: Iterable[Finding]) -> Iterator[Finding]:
         for finding in findings:
             if finding.status in self.statuses and finding.rule not in INFORMATION_RULES:
                 self.matched = True
