@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
-from itertools import islice
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -139,9 +139,13 @@ def _in_batches(engine: Audit, work_orders: Iterable[WorkOrder]) -> Iterator[Fin
     """`engine.work_order_findings`, evaluated BATCH work orders at a time, then handed on: reading,
     evaluating and writing in turns of a few hundred keeps each stage's code and data in the CPU's
     caches, which makes the audit about 10% faster than taking each work order through all three."""
-    work_orders = iter(work_orders)
-    while batch := list(islice(work_orders, BATCH)):
-        yield from list(engine.work_order_findings(batch))
+    return itertools.chain.from_iterable(_batches(engine, iter(work_orders)))
+
+
+def _batches(engine: Audit, work_orders: Iterator[WorkOrder]) -> Iterator[list[Finding]]:
+    findings_of = engine.findings_of
+    while batch := list(itertools.islice(work_orders, BATCH)):
+        yield list(itertools.chain.from_iterable(map(findings_of, batch)))
 
 
 class FailOn:
