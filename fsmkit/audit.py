@@ -283,7 +283,9 @@ class Audit:
             if asset.contract_id == contract.id
         }
         self._memory = Memory()
-        self._applicable_cache: dict[tuple[str, str | None, str], list[Promise]] = {}
+        self._applicable_cache: dict[
+            tuple[str, str | None, str], tuple[list[Promise], list[tuple[Promise, BusinessClock]]]
+        ] = {}
 
     # -- what to read ---------------------------------------------------------------------------
 
@@ -465,24 +467,33 @@ class Audit:
                 return []
             wanted = self._tally(work_order.account_id, "coverage", "not_covered")
             return [self._not_covered(work_order)] if wanted else []
-        promises = self._applicable(contract, work_order.priority, work_order.kind)
+        arrivals, deadlines = self._applicable(contract, work_order.priority, work_order.kind)
         facts = _Facts(work_order, self.as_of, self._site_zone(work_order))
-        tz = self._zone_of(contract, facts.site_zone)
-        findings: list[Finding | None] = []
-        arrivals = [p for p in promises if p.kind == "arrival"]
+        findings: list[Finding] = []
         if arrivals:
             visits = work_order.visits
             if len(visits) > 1:
                 visits = sorted(visits, key=_visit_id)
             for visit in visits:
                 if visit.window_end is not None:
-                    findings += [self._arrival(facts, visit, promise) for promise in arrivals]
-        findings += [self._deadline(facts, contract, p, tz) for p in promises if p.kind != "arrival"]
-        return [f for f in findings if f is not None]
+                    for promise in arrivals:
+                        finding = self._arrival(facts, visit, promise)
+                        if finding is not None:
+                            findings.append(finding)
+        if deadlines:
+            tz = self._zone_of(contract, facts.site_zone)
+            for promise, clock in deadlines:
+                finding = self._deadline(facts, promise, clock, tz)
+                if finding is not None:
+                    findings.append(finding)
+        return findings
 
-    def _applicable(self, contract: Contract, priority: str | None, kind: str) -> list[Promise]:
-        """The contract's work-order promises (response, resolution, arrival) that cover this priority
-        and kind and that this audit evaluates, sorted by (kind, id); cached, as few combinations recur."""
+    def _applicable(
+        self, contract: Contract, priority: str | None, kind: str
+    ) -> tuple[list[Promise], list[tuple[Promise, BusinessClock]]]:
+        """The contract's work-order promises that cover this priority and kind and that this audit
+        evaluates, sorted by (kind, id): (arrival promises, [(response or resolution promise, its
+        clock)]); cached, as few combinations recur."""
         key = (contract.id, priority, kind)
         if key not in self._applicable_cache:
             applicable = [
@@ -492,9 +503,13 @@ class Audit:
                 and p.kind in self.kinds
                 and p.applies_to(priority, kind)
             ]
-            for promise in applicable:
-                self.clock(contract, promise)  # a contract that cannot count them fails here, in its order
-            self._applicable_cache[key] = sorted(applicable, key=lambda p: (p.kind, p.id))
+            # A contract that cannot count them fails here, in its promises' order.
+            clocks = [self.clock(contract, promise) for promise in applicable]
+            ordered = sorted(zip(applicable, clocks, strict=True), key=lambda pc: (pc[0].kind, pc[0].id))
+            self._applicable_cache[key] = (
+                [p for p, _ in ordered if p.kind == "arrival"],
+                [(p, clock) for p, clock in ordered if p.kind != "arrival"],
+            )
         return self._applicable_cache[key]
 
     def _tally(self, account_id: str | None, rule: str, status: str) -> bool:
@@ -507,11 +522,11 @@ class Audit:
     # -- rules ------------------------------------------------------------------------------------
 
     def _deadline(
-        self, facts: _Facts, contract: Contract, promise: Promise, tz: str | None
+        self, facts: _Facts, promise: Promise, clock: BusinessClock, tz: str | None
     ) -> Finding | None:
-        """A response or resolution promise: due = add(opened_at, target), pauses if pausable."""
+        """A response or resolution promise: due = add(opened_at, target) on `clock`, pauses if
+        pausable."""
         work_order = facts.work_order
-        clock = self.clock(contract, promise)
         pauses = facts.pauses if promise.pausable else ()
         target = promise.target
         assert target is not None
