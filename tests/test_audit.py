@@ -6,7 +6,7 @@ The calendar is Europe/Berlin, Mon-Fri 08:00-18:00, with Good Friday (2026-04-03
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import builders
@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fsmkit.audit import SHOWN_BY_DEFAULT, Audit, _local, severity
+from fsmkit.audit import SHOWN_BY_DEFAULT, Audit, _local, minutes_down, minutes_up, severity
 from fsmkit.errors import InputError
 from fsmkit.model import parse_account, parse_asset, parse_calendar, parse_contract, parse_work_order
 
@@ -513,3 +513,11 @@ def test_message_times_are_the_wall_time_of_the_zone(moment: datetime, tz: str |
 )
 def test_message_times_across_offset_changes(tz: str | None, moment: datetime, expected: str) -> None:
     assert _local(moment, tz) == expected
+
+
+@settings(derandomize=True, deadline=None, max_examples=300)
+@given(span=st.timedeltas(min_value=timedelta(days=-3), max_value=timedelta(days=400)))
+def test_minutes_are_rounded_exactly(span: timedelta) -> None:
+    micros = span // timedelta(microseconds=1)
+    assert minutes_up(span) == max(1, -(-micros // 60_000_000))
+    assert minutes_down(span) == max(0, micros // 60_000_000)
