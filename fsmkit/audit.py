@@ -648,8 +648,11 @@ class Audit:
         asset = self.assets[asset_id]
         clock = self.clock(contract, promise)
         interval, on_site = "pm_interval" in self.kinds, "pm_due_on_site" in self.kinds
+        start, end = due_range
         for due, completed, work_order_id in self._pm_intervals(asset, contract, promise, clock):
-            if not _in_range(due, due_range):
+            if end is not None and due >= end:
+                return  # an asset's intervals fall due in order
+            if start is not None and due < start:
                 continue
             if completed is None and on_site:
                 yield from self._pm_due_on_site(asset, promise, due)
