@@ -49,6 +49,7 @@ INFORMATION_RULES = ("contract_ending", "pm_due_on_site")
 SHOWN_BY_DEFAULT = ("breached", "at_risk", "not_covered", "flagged")
 AT_RISK_SHARE = 4  # at risk when the open time left is less than 1/4 of the target
 CONTRACT_ENDING_HORIZON = timedelta(days=90)
+_WALK_SHARE = 0.14  # of a PM interval's cost, walking it; building its finding is the rest (bench/README)
 PM_ON_SITE_HORIZON = timedelta(days=14)
 MINUTE = timedelta(minutes=1)
 WALL = BusinessClock.wall()
@@ -403,10 +404,17 @@ class Audit:
 
     def due_ranges(self, count: int) -> list[DueRange]:
         """`count` consecutive due ranges (fewer if there are few completions) that split the later
-        findings' work about evenly, at quantiles of the PM completion times (a completed interval
-        falls due about one interval after the completion before it)."""
+        findings' work about evenly, cut at quantiles of the PM completion times (a completed interval
+        falls due about one interval after the completion before it).
+
+        A range's work is building its own findings and walking every asset's intervals up to its end
+        (each falls due from the one before), so later ranges get fewer findings: with a share `r` of
+        an interval's cost in building its finding, range i ends at quantile (1 - r**i) / (1 - r**count).
+        """
         times = sorted(t for completions in self._memory.completions.values() for t in completions.times)
-        cuts = sorted({times[len(times) * i // count] for i in range(1, count)} if times else set())
+        r = 1 - _WALK_SHARE
+        ends = [(1 - r**i) / (1 - r**count) for i in range(1, count)]
+        cuts = sorted({times[min(len(times) - 1, int(len(times) * e))] for e in ends} if times else set())
         bounds: list[datetime | None] = [None, *(_EPOCH + t * _MICROSECOND for t in cuts), None]
         return list(itertools.pairwise(bounds))
 

@@ -123,6 +123,9 @@ def work_order(wire: Any) -> WorkOrder:
     (a datetime or time zone that does not read, an `extra` that is not an object)."""
     try:
         site = wire.site
+        resolved = _instant(wire.resolved_at)
+        # Closed when resolved, as a rule: the same text need not be read twice.
+        closed = resolved if wire.closed_at == wire.resolved_at else _instant(wire.closed_at)
         return WorkOrder(
             wire.id,
             wire.account_id,
@@ -139,8 +142,8 @@ def work_order(wire: Any) -> WorkOrder:
             wire.status,
             wire.summary,
             wire.description,
-            _instant(wire.resolved_at),
-            _instant(wire.closed_at),
+            resolved,
+            closed,
             [Pause(iso_to_utc(p.start), _instant(p.end), p.reason) for p in wire.pauses or ()],
             [
                 Visit(
