@@ -542,7 +542,9 @@ class Audit:
         due = clock.add(work_order.opened_at, target, pauses)
         actual = facts.responded if promise.kind == "response" else facts.resolved
         status, late_by, remaining = self._judge(clock, pauses, due, actual, target)
-        if not self._tally(work_order.account_id, promise.kind, status):
+        tally, key = self._memory.tally, (work_order.account_id, promise.kind, status)
+        tally[key] = tally.get(key, 0) + 1  # `_tally`, inline: a call per finding costs 3% of an audit
+        if self.statuses is not None and status not in self.statuses:
             return None
         return Finding(
             rule=promise.kind,
@@ -589,7 +591,9 @@ class Audit:
             status = "breached"
         else:
             status, remaining = "pending", minutes_down(due - self.as_of)
-        if not self._tally(work_order.account_id, "arrival", status):
+        tally, key = self._memory.tally, (work_order.account_id, "arrival", status)
+        tally[key] = tally.get(key, 0) + 1  # `_tally`, inline (see `_deadline`)
+        if self.statuses is not None and status not in self.statuses:
             return None
         window = _window(visit, tz)
         who = visit.technician or "the technician"
