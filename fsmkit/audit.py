@@ -396,7 +396,7 @@ class Audit:
         """
         streams: list[Iterable[Finding]] = [self._asset_findings(a, due) for a in sorted(self._pm)]
         if "contract_ending" in self.kinds:
-            endings = (f for f in self._contract_ending() if _in_range(f.due_at, due))
+            endings = (f for f in self._contract_ending() if f.due_at and _in_range(f.due_at, due))
             streams.append(sorted(endings, key=_due_order))
         for finding in heapq.merge(*streams, key=_due_order):
             if self.statuses is None or finding.status in self.statuses:
@@ -660,11 +660,11 @@ class Audit:
         asset = self.assets[asset_id]
         clock = self.clock(contract, promise)
         interval, on_site = "pm_interval" in self.kinds, "pm_due_on_site" in self.kinds
-        start, end = due_range
+        end = due_range[1]
         for due, completed, work_order_id in self._pm_intervals(asset, contract, promise, clock):
             if end is not None and due >= end:
                 return  # an asset's intervals fall due in order
-            if start is not None and due < start:
+            if not _in_range(due, due_range):
                 continue
             if completed is None and on_site:
                 yield from self._pm_due_on_site(asset, promise, due)
@@ -842,10 +842,8 @@ class Audit:
         return rows
 
 
-def _in_range(moment: datetime | None, due_range: DueRange) -> bool:
+def _in_range(moment: datetime, due_range: DueRange) -> bool:
     start, end = due_range
-    if moment is None:
-        return end is None  # due_at null sorts last
     return (start is None or start <= moment) and (end is None or moment < end)
 
 

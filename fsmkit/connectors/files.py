@@ -252,12 +252,9 @@ class FilesConnector(Connector):
 
     def _order_key(self, data: dict[str, Any], number: int, span: Span | None) -> tuple[datetime, str]:
         """(opened_at, id) of a work order's JSON object, or its RecordError, located."""
-        try:
-            opened_at, record_id = iso_to_utc(data["opened_at"]), data["id"]
-            if isinstance(record_id, str):
-                return opened_at, record_id
-        except (KeyError, TypeError, ValueError, OverflowError):
-            pass
+        key = _key_of(data)
+        if key is not None:
+            return key
         try:
             parse_work_order(data)  # raises, naming the missing or mistyped field
         except RecordError as exc:
@@ -449,12 +446,18 @@ def _order_key(line: bytes) -> tuple[datetime, str] | None:
     """(opened_at, id) of a work order line, or None if the line does not have them."""
     try:
         data = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return None
+    return _key_of(data) if isinstance(data, dict) else None
+
+
+def _key_of(data: dict[str, Any]) -> tuple[datetime, str] | None:
+    """(opened_at, id) of a work order's JSON object, or None if it does not have them."""
+    try:
         opened_at, record_id = iso_to_utc(data["opened_at"]), data["id"]
-    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, OverflowError):
+    except (KeyError, TypeError, ValueError, OverflowError):
         return None
-    if not isinstance(record_id, str):
-        return None
-    return opened_at, record_id
+    return (opened_at, record_id) if isinstance(record_id, str) else None
 
 
 def _count_lines(path: Path, size: int) -> int:
