@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -10,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from fsmkit.model import Finding, Subject, utc
-from fsmkit.output import emit, open_output, write_jsonl
+from fsmkit.output import emit, open_output, settle, write_jsonl
 
 FINDINGS = [
     Finding(rule="response", status="breached", severity="critical", account_id="acc-1",
@@ -97,3 +98,27 @@ def test_output_file_is_written_atomically(tmp_path: Path) -> None:
         stream.write("new\n")
     assert target.read_text() == "new\n"
     assert list(tmp_path.iterdir()) == [target]
+
+
+@pytest.mark.skipif(not hasattr(os, "posix_fadvise"), reason="Linux and BSD only")
+def test_settle_writes_a_file_through_and_lets_its_pages_go(tmp_path: Path, monkeypatch) -> None:
+    calls: list[tuple] = []
+    monkeypatch.setattr(os, "fdatasync", lambda fd: calls.append(("fdatasync", fd)))
+    monkeypatch.setattr(os, "posix_fadvise", lambda *args: calls.append(("fadvise", *args)))
+    with (tmp_path / "out.jsonl").open("w") as stream:
+        stream.write("a finding\n")
+        settle(stream)
+        fd = stream.fileno()
+    assert (tmp_path / "out.jsonl").read_text() == "a finding\n"  # flushed first
+    assert calls == [("fdatasync", fd), ("fadvise", fd, 0, 0, os.POSIX_FADV_DONTNEED)]
+
+
+def test_settle_leaves_a_pipe_alone(monkeypatch) -> None:
+    calls: list[str] = []
+    monkeypatch.setattr(os, "fdatasync", lambda fd: calls.append("fdatasync"))
+    read, write = os.pipe()
+    with os.fdopen(write, "w") as stream, os.fdopen(read) as reader:
+        stream.write("a finding\n")
+        settle(stream)
+        assert reader.readline() == "a finding\n"
+    assert calls == []
