@@ -15,6 +15,7 @@ covered asset, the work orders open at as_of, and the accounts that had work in 
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import itertools
 from array import array
@@ -49,7 +50,6 @@ INFORMATION_RULES = ("contract_ending", "pm_due_on_site")
 SHOWN_BY_DEFAULT = ("breached", "at_risk", "not_covered", "flagged")
 AT_RISK_SHARE = 4  # at risk when the open time left is less than 1/4 of the target
 CONTRACT_ENDING_HORIZON = timedelta(days=90)
-_WALK_SHARE = 0.14  # of a PM interval's cost, walking it; building its finding is the rest (bench/README)
 PM_ON_SITE_HORIZON = timedelta(days=14)
 MINUTE = timedelta(minutes=1)
 WALL = BusinessClock.wall()
@@ -223,9 +223,9 @@ class _Completions:
         self.times.extend(other.times)
         self.ids.extend(other.ids)
 
-    def in_order(self) -> Iterator[tuple[datetime, str]]:
-        for i in sorted(range(len(self.times)), key=lambda i: (self.times[i], self.ids[i])):
-            yield _EPOCH + self.times[i] * _MICROSECOND, self.ids[i]
+    def in_order(self) -> list[tuple[int, str]]:
+        """(epoch microseconds, work order id) of each completion, earliest first."""
+        return sorted(zip(self.times, self.ids, strict=True))
 
 
 class OpenJob(NamedTuple):
@@ -404,16 +404,21 @@ class Audit:
 
     def due_ranges(self, count: int) -> list[DueRange]:
         """`count` consecutive due ranges (fewer if there are few completions) that split the later
-        findings' work about evenly, cut at quantiles of the PM completion times (a completed interval
-        falls due about one interval after the completion before it).
-
-        A range's work is building its own findings and walking every asset's intervals up to its end
-        (each falls due from the one before), so later ranges get fewer findings: with a share `r` of
-        an interval's cost in building its finding, range i ends at quantile (1 - r**i) / (1 - r**count).
-        """
-        times = sorted(t for completions in self._memory.completions.values() for t in completions.times)
-        r = 1 - _WALK_SHARE
-        ends = [(1 - r**i) / (1 - r**count) for i in range(1, count)]
+        findings' work about evenly, cut at quantiles of the due dates of the PM intervals whose
+        findings will be built: the completed ones due in the window and each asset's open one. A
+        due date is estimated as the completion the interval begins after plus the promised interval
+        in wall time (the first interval of each asset, begun by the contract, is left out)."""
+        window = ((self.since - _EPOCH) // _MICROSECOND, (self.until - _EPOCH) // _MICROSECOND)
+        dues: list[int] = []
+        for asset_id, (_, promise) in self._pm.items():
+            kept, target = self._memory.completions.get(asset_id), promise.target
+            if kept is not None and len(kept.times) and target is not None:
+                span = target // _MICROSECOND
+                *completed, open_one = sorted(t + span for t in kept.times)
+                dues.extend(due for due in completed if window[0] <= due < window[1])
+                dues.append(open_one)
+        times = sorted(dues)
+        ends = [i / count for i in range(1, count)]
         cuts = sorted({times[min(len(times) - 1, int(len(times) * e))] for e in ends} if times else set())
         bounds: list[datetime | None] = [None, *(_EPOCH + t * _MICROSECOND for t in cuts), None]
         return list(itertools.pairwise(bounds))
@@ -660,12 +665,10 @@ class Audit:
         asset = self.assets[asset_id]
         clock = self.clock(contract, promise)
         interval, on_site = "pm_interval" in self.kinds, "pm_due_on_site" in self.kinds
-        end = due_range[1]
-        for due, completed, work_order_id in self._pm_intervals(asset, contract, promise, clock):
+        start, end = due_range
+        for due, completed, work_order_id in self._pm_intervals(asset, contract, promise, clock, start):
             if end is not None and due >= end:
                 return  # an asset's intervals fall due in order
-            if not _in_range(due, due_range):
-                continue
             if completed is None and on_site:
                 yield from self._pm_due_on_site(asset, promise, due)
             if interval and (completed is None or self.since <= due < self.until):
@@ -674,10 +677,16 @@ class Audit:
                     yield finding
 
     def _pm_intervals(
-        self, asset: Asset, contract: Contract, promise: Promise, clock: BusinessClock
+        self, asset: Asset, contract: Contract, promise: Promise, clock: BusinessClock, start: datetime | None
     ) -> Iterator[tuple[datetime, datetime | None, str | None]]:
         """(due_at, completed_at, work order id) of each completed PM interval of the asset, then
-        (due_at, None, None) for the open one, while they fall due before the contract lapses."""
+        (due_at, None, None) for the open one, while they fall due before the contract lapses; from
+        the first that falls due at `start` or later (None: from the first).
+
+        Interval k runs from the completion before it (the contract's start, or the installation,
+        for the first) to completion k, and falls due `target` after its beginning on `clock`. Due
+        dates therefore rise with k, and the first interval of a range is found by bisection: a
+        range late in the year does not walk the intervals before it."""
         target = promise.target
         assert target is not None
         site_zone = asset.site.timezone if asset.site else None
@@ -685,16 +694,23 @@ class Audit:
         if asset.installed_on is not None:
             anchor = max(anchor, self._instant(asset.installed_on, contract, site_zone))
         lapse = self._instant(contract.ends_on + timedelta(days=1), contract, site_zone)
-        due = clock.add(anchor, target)
-        for completed, work_order_id in self._memory.completions[asset.id].in_order():
-            if completed < anchor:
-                continue
-            if due > lapse:
+        completions = self._memory.completions[asset.id].in_order()
+        # Completions before the first interval began do not count.
+        completions = completions[bisect.bisect_left(completions, ((anchor - _EPOCH) // _MICROSECOND,)) :]
+        count = len(completions)
+
+        def completed(k: int) -> datetime:
+            return _EPOCH + completions[k][0] * _MICROSECOND
+
+        def due(k: int) -> datetime:
+            return clock.add(completed(k - 1) if k else anchor, target)
+
+        first = 0 if start is None else bisect.bisect_left(range(count + 1), start, key=due)
+        for k in range(first, count + 1):
+            due_at = due(k)
+            if due_at > lapse:
                 return
-            yield due, completed, work_order_id
-            anchor, due = completed, clock.add(completed, target)
-        if due <= lapse:
-            yield due, None, None
+            yield (due_at, completed(k), completions[k][1]) if k < count else (due_at, None, None)
 
     def _pm_finding(
         self,
