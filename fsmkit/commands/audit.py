@@ -204,40 +204,60 @@ def _write_in_parts(
         write(part_watch.track(engine.later_findings(due_ranges[index])), part_stream)
         return Memory(tally={key: n - before.get(key, 0) for key, n in engine.counts().items()})
 
-    in_files = _PartFiles(app, engine, jobs, watch, stream)
-    in_files.write(work_orders_of, len(parts), "parts of the work orders")
-    due_ranges = engine.due_ranges(jobs)
-    in_files.write(later_of, len(due_ranges), "asset and contract findings")
+    with tempfile.TemporaryDirectory(prefix="fsmkit-audit-") as folder:
+        in_files = _PartFiles(app, engine, jobs, watch, stream, Path(folder))
+        in_files.write(work_orders_of, len(parts), "parts of the work orders")
+        due_ranges = engine.due_ranges(jobs)
+        in_files.write(later_of, len(due_ranges), "asset and contract findings")
+        in_files.finish()
 
 
 class _PartFiles:
-    """Findings written in parts by up to `jobs` forked processes, each part to a file of its own; the
-    files are appended to `stream` in part order, and what each part remembered (PM completions, open
-    jobs, summary counts) is absorbed by `engine` in the same order, as if one process had done it all."""
+    """Findings written in parts by up to `jobs` forked processes, each part to a file of its own in
+    `folder`; the files are appended to `stream` in part order, and what each part remembered (PM
+    completions, open jobs, summary counts) is absorbed by `engine` in the same order, as if one
+    process had done it all.
 
-    def __init__(self, app: App, engine: Audit, jobs: int, watch: FailOn, stream: TextIO) -> None:
+    Memory comes first, files after: a part's file is appended once the next part has been absorbed,
+    and a batch's last file once the next batch's processes have started (or at `finish`), which
+    need the memory of every part before them but not their files."""
+
+    def __init__(
+        self, app: App, engine: Audit, jobs: int, watch: FailOn, stream: TextIO, folder: Path
+    ) -> None:
         self.app, self.engine, self.jobs, self.watch, self.stream = app, engine, jobs, watch, stream
+        self.folder = folder
+        self.batches = 0
+        self.unwritten: list[Path] = []
 
     def write(self, part: Callable[[int, FailOn, TextIO], Memory], count: int, what: str) -> None:
         """part(index, its FailOn, its file) for index in range(count), in processes; each returns
         what its engine remembered that the parent's did not."""
-        level = self.watch.level
-        with tempfile.TemporaryDirectory(prefix="fsmkit-audit-") as folder:
+        level, batch = self.watch.level, self.batches
+        self.batches += 1
 
-            def in_a_process(index: int) -> tuple[Path, Memory, bool]:
-                part_watch = FailOn(level)
-                path = Path(folder, f"part-{index}")
-                with path.open("w", buffering=WRITE_BUFFER, encoding="utf-8", newline="") as part_stream:
-                    memory = part(index, part_watch, part_stream)
-                return path, memory, part_watch.matched
+        def in_a_process(index: int) -> tuple[Path, Memory, bool]:
+            part_watch = FailOn(level)
+            path = self.folder / f"part-{batch}-{index}"
+            with path.open("w", buffering=WRITE_BUFFER, encoding="utf-8", newline="") as part_stream:
+                memory = part(index, part_watch, part_stream)
+            return path, memory, part_watch.matched
 
-            results = in_processes(in_a_process, count, self.jobs)
-            for path, memory, matched in self.app.progress(results, what):
-                append_file(path, self.stream)
-                settle(self.stream)
-                path.unlink()
-                self.engine.absorb(memory)
-                self.watch.matched |= matched
+        results = in_processes(in_a_process, count, self.jobs)
+        self.finish()
+        for path, memory, matched in self.app.progress(results, what):
+            self.engine.absorb(memory)
+            self.watch.matched |= matched
+            self.finish()
+            self.unwritten.append(path)
+
+    def finish(self) -> None:
+        """Append the files not appended yet."""
+        for path in self.unwritten:
+            append_file(path, self.stream)
+            settle(self.stream)
+            path.unlink()
+        self.unwritten.clear()
 
 
 def _write_tables(findings: list[Finding], engine: Audit, stream: Any) -> None:
