@@ -218,9 +218,8 @@ class _PartFiles:
     completions, open jobs, summary counts) is absorbed by `engine` in the same order, as if one
     process had done it all.
 
-    Memory comes first, files after: a part's file is appended once the next part has been absorbed,
-    and a batch's last file once the next batch's processes have started (or at `finish`), which
-    need the memory of every part before them but not their files."""
+    A batch's last file is appended once the next batch's processes have started (or at `finish`):
+    they need the memory of every part before them, not the copy of its file."""
 
     def __init__(
         self, app: App, engine: Audit, jobs: int, watch: FailOn, stream: TextIO, folder: Path
@@ -245,11 +244,12 @@ class _PartFiles:
 
         results = in_processes(in_a_process, count, self.jobs)
         self.finish()
-        for path, memory, matched in self.app.progress(results, what):
+        for index, (path, memory, matched) in enumerate(self.app.progress(results, what)):
             self.engine.absorb(memory)
             self.watch.matched |= matched
-            self.finish()
             self.unwritten.append(path)
+            if index < count - 1:
+                self.finish()
 
     def finish(self) -> None:
         """Append the files not appended yet."""
