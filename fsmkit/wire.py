@@ -19,6 +19,7 @@ is wrong. The test suite checks that both ways agree on valid records and on tho
 from __future__ import annotations
 
 import keyword
+from datetime import datetime
 from functools import cache
 from typing import Annotated, Any, Literal
 
@@ -118,9 +119,10 @@ def decode_work_order(line: bytes) -> Any:
         raise Unreadable from None
 
 
-def work_order(wire: Any) -> WorkOrder:
+def work_order(wire: Any, opened_at: datetime) -> WorkOrder:
     """The WorkOrder of a decoded line, as fsmkit.model.parse_work_order builds it, or Unreadable
-    (a datetime or time zone that does not read, an `extra` that is not an object)."""
+    (a datetime or time zone that does not read, an `extra` that is not an object); `opened_at` is
+    its opened_at, already read (by the reader, for the order of the lines)."""
     try:
         site = wire.site
         resolved = _instant(wire.resolved_at)
@@ -131,7 +133,7 @@ def work_order(wire: Any) -> WorkOrder:
             wire.account_id,
             wire.kind,
             wire.state,
-            iso_to_utc(wire.opened_at),
+            opened_at,
             wire.number,
             wire.asset_id,
             wire.contract_id,

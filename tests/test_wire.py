@@ -17,7 +17,7 @@ from fsmkit import wire
 from fsmkit.connectors.files import FilesConnector
 from fsmkit.demo import DATA_DIR
 from fsmkit.errors import FsmkitError, InputError, RecordError
-from fsmkit.model import parse_work_order
+from fsmkit.model import iso_to_utc, parse_work_order
 
 DEMO = [orjson.loads(line) for line in (DATA_DIR / "work_orders.jsonl").read_bytes().splitlines()[:300]]
 # A few of each shape: with visits, pauses, a site of its own, extra fields.
@@ -50,9 +50,11 @@ def careful(line: bytes) -> Any:
 
 
 def fast(line: bytes) -> Any:
+    """What the files connector's fast path makes of a line (opened_at is read first, for the order)."""
     try:
-        return wire.work_order(wire.decode_work_order(line))
-    except wire.Unreadable:
+        decoded = wire.decode_work_order(line)
+        return wire.work_order(decoded, iso_to_utc(decoded.opened_at))
+    except (wire.Unreadable, ValueError, OverflowError):
         return wire.Unreadable
 
 

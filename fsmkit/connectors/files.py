@@ -227,11 +227,11 @@ class FilesConnector(Connector):
             # for it, read again the careful way, which names what is wrong.
             try:
                 record: Any = wire.decode_work_order(line)
-                opened_at, record_id, build = iso_to_utc(record.opened_at), record.id, wire.work_order
+                opened_at, record_id, fast = iso_to_utc(record.opened_at), record.id, True
             except (wire.Unreadable, ValueError, OverflowError):
                 record = self._object("work_order", number, line, span)
                 opened_at, record_id = self._order_key(record, number, span)
-                build = parse_work_order
+                fast = False
             if (opened_at, record_id) < previous:
                 raise InputError(
                     f"{self._where('work_order', number, span)}: work order {record_id} is out of order; "
@@ -243,7 +243,7 @@ class FilesConnector(Connector):
             if (since is None or opened_at >= since) and (keep is None or keep(record)):
                 try:
                     try:
-                        work_order = build(record)
+                        work_order = wire.work_order(record, opened_at) if fast else parse_work_order(record)
                     except wire.Unreadable:
                         work_order = parse_work_order(self._object("work_order", number, line, span))
                 except RecordError as exc:
