@@ -255,7 +255,11 @@ class Memory:
 
 @dataclass
 class Audit:
-    """One audit run: the reference data, the window and as_of. Feed it work orders with `evaluate`."""
+    """One audit run: the reference data, the window and as_of. Feed it work orders with `evaluate`.
+
+    The records' datetimes are in UTC, as fsmkit reads every record (`model.parse_datetime`; a
+    caller building records by hand converts with `model.utc`): findings carry them as they are.
+    """
 
     as_of: datetime
     since: datetime
@@ -560,7 +564,7 @@ class Audit:
             work_order_id=work_order.id,
             promise_id=promise.id,
             due_at=due,
-            actual_at=None if actual is None else actual.astimezone(UTC),
+            actual_at=actual,
             late_by_minutes=late_by,
             remaining_minutes=remaining,
             clock=promise.clock,
@@ -612,7 +616,6 @@ class Audit:
             message = f"No arrival recorded for the window {window}: a no-show."
         else:
             message = f"{who} is booked for the window {window}."
-        window_start = visit.window_start
         return Finding(
             rule="arrival",
             status=status,
@@ -623,8 +626,8 @@ class Audit:
             subject=Subject("visit", visit.id),
             work_order_id=work_order.id,
             promise_id=promise.id,
-            due_at=due.astimezone(UTC),
-            actual_at=None if arrived is None else arrived.astimezone(UTC),
+            due_at=due,
+            actual_at=arrived,
             late_by_minutes=late_by,
             remaining_minutes=remaining,
             clock="wall",
@@ -635,8 +638,8 @@ class Audit:
                     "number": work_order.number,
                     "visit_id": visit.id,
                     "technician": visit.technician,
-                    "window_start": None if window_start is None else window_start.astimezone(UTC),
-                    "window_end": visit.window_end.astimezone(UTC),
+                    "window_start": visit.window_start,
+                    "window_end": visit.window_end,
                     "grace": _iso_duration(promise.grace),
                 }
             ],
