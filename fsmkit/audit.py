@@ -40,6 +40,7 @@ from fsmkit.model import (
     Visit,
     WorkOrder,
     format_duration,
+    make_finding,
     utc,
     zone,
 )
@@ -555,7 +556,7 @@ class Audit:
         tally[key] = tally.get(key, 0) + 1  # `_tally`, inline: a call per finding costs 3% of an audit
         if self.statuses is not None and status not in self.statuses:
             return None
-        return Finding(
+        return make_finding(
             rule=promise.kind,
             status=status,
             severity=_deadline_severity(promise.kind, status, work_order.priority),
@@ -616,7 +617,7 @@ class Audit:
             message = f"No arrival recorded for the window {window}: a no-show."
         else:
             message = f"{who} is booked for the window {window}."
-        return Finding(
+        return make_finding(
             rule="arrival",
             status=status,
             severity=None
@@ -646,7 +647,7 @@ class Audit:
         )
 
     def _not_covered(self, work_order: WorkOrder) -> Finding:
-        return Finding(
+        return make_finding(
             rule="coverage",
             status="not_covered",
             severity="low",
@@ -739,7 +740,7 @@ class Audit:
             message = f"Preventive maintenance of {name} is overdue since {_local(due, tz)}."
         else:
             message = f"Preventive maintenance of {name} is due by {_local(due, tz)}."
-        return Finding(
+        return make_finding(
             rule="pm_interval",
             status=status,
             severity=severity("pm_interval", status),
@@ -779,7 +780,7 @@ class Audit:
         """pm_due_on_site: the PM falls due soon and a job is open at the same site."""
         job = here[0]
         tz = asset.site.timezone if asset.site else None
-        return Finding(
+        return make_finding(
             rule="pm_due_on_site",
             status="flagged",
             severity="low",
@@ -811,7 +812,7 @@ class Audit:
                 continue
             account = self.accounts.get(contract.account_id)
             name = account.name if account else contract.account_id
-            yield Finding(
+            yield make_finding(
                 rule="contract_ending",
                 status="flagged",
                 severity="low",

@@ -308,6 +308,47 @@ class Finding:
     message: str | None = None
 
 
+def make_finding(
+    *,
+    rule: str,
+    status: str,
+    severity: str | None = None,
+    account_id: str | None = None,
+    subject: Subject,
+    work_order_id: str | None = None,
+    promise_id: str | None = None,
+    due_at: datetime | None = None,
+    actual_at: datetime | None = None,
+    late_by_minutes: int | None = None,
+    remaining_minutes: int | None = None,
+    clock: str | None = None,
+    evidence: list[dict[str, Any]] | None = None,
+    message: str | None = None,
+) -> Finding:
+    """`Finding(...)`, equal in every field, built in less than half the time: a class called with
+    keywords packs them into a dict for its __init__, a function does not. The audit builds several
+    findings per work order (bench/README.md); tests keep the two in step."""
+    made = _new(Finding)
+    made.rule = rule
+    made.status = status
+    made.severity = severity
+    made.account_id = account_id
+    made.subject = subject
+    made.work_order_id = work_order_id
+    made.promise_id = promise_id
+    made.due_at = due_at
+    made.actual_at = actual_at
+    made.late_by_minutes = late_by_minutes
+    made.remaining_minutes = remaining_minutes
+    made.clock = clock
+    made.evidence = [] if evidence is None else evidence
+    made.message = message
+    return made
+
+
+_new = object.__new__
+
+
 @dataclass(slots=True)
 class Related:
     account_id: str | None = None

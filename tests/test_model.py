@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -16,6 +18,7 @@ from fsmkit.model import (
     Subject,
     format_duration,
     iso_to_utc,
+    make_finding,
     parse_account,
     parse_calendar,
     parse_contract,
@@ -222,3 +225,39 @@ def test_to_plain_writes_z_and_every_field() -> None:
     assert plain["due_at"] == "2026-07-01T10:00:00Z"
     assert plain["actual_at"] is None
     assert plain["subject"] == {"type": "work_order", "id": "w"}
+
+
+def test_make_finding_takes_the_fields_of_finding_in_order_with_their_defaults() -> None:
+    parameters = list(inspect.signature(make_finding).parameters.values())
+    fields = dataclasses.fields(Finding)
+    assert [p.name for p in parameters] == [f.name for f in fields]
+    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in parameters)
+    for parameter, field in zip(parameters, fields, strict=True):
+        required = field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING
+        default = None if field.default_factory is not dataclasses.MISSING else field.default
+        assert parameter.default is (inspect.Parameter.empty if required else default), field.name
+
+
+def test_make_finding_builds_what_finding_builds() -> None:
+    every = {
+        "rule": "arrival",
+        "status": "breached",
+        "severity": "medium",
+        "account_id": "ACC-1",
+        "subject": Subject("visit", "V-1"),
+        "work_order_id": "WO-1",
+        "promise_id": "window",
+        "due_at": datetime(2026, 3, 2, 10, tzinfo=UTC),
+        "actual_at": datetime(2026, 3, 2, 11, tzinfo=UTC),
+        "late_by_minutes": 45,
+        "remaining_minutes": None,
+        "clock": "wall",
+        "evidence": [{"visit_id": "V-1"}],
+        "message": "Sam arrived 45 minutes after the window.",
+    }
+    assert make_finding(**every) == Finding(**every)
+    assert to_plain(make_finding(**every)) == to_plain(Finding(**every))
+    least = {"rule": "coverage", "status": "not_covered", "subject": Subject("work_order", "WO-2")}
+    made, built = make_finding(**least), make_finding(**least)
+    assert made == Finding(**least)
+    assert made.evidence == [] and made.evidence is not built.evidence  # a new list each time
