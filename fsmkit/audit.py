@@ -748,8 +748,8 @@ class Audit:
             subject=Subject("asset", asset.id),
             work_order_id=work_order_id,
             promise_id=promise.id,
-            due_at=utc(due),
-            actual_at=utc(completed),
+            due_at=due,
+            actual_at=completed,
             late_by_minutes=late_by,
             remaining_minutes=remaining,
             clock=promise.clock,
@@ -774,7 +774,7 @@ class Audit:
                 if self._same_site(w, asset) and not (w.asset_id == asset.id and w.kind == "preventive")
             ]
             if here:
-                yield self._on_site(asset, promise, utc(due), here)
+                yield self._on_site(asset, promise, due, here)
 
     def _on_site(self, asset: Asset, promise: Promise, due: datetime, here: list[OpenJob]) -> Finding:
         """pm_due_on_site: the PM falls due soon and a job is open at the same site."""
