@@ -605,18 +605,19 @@ class Audit:
         tally[key] = tally.get(key, 0) + 1  # `_tally`, inline (see `_deadline`)
         if self.statuses is not None and status not in self.statuses:
             return None
-        window = _window(visit, tz)
+        name, window = facts.name, _window(visit, tz)
         who = visit.technician or "the technician"
         if status == "met":
             assert arrived is not None
             early = "early, " if visit.window_start is not None and arrived < visit.window_start else ""
-            message = f"{who} arrived {early}at {_local(arrived, tz)[11:16]} for the window {window}."
+            message = f"{name}: {who} arrived {early}at {_local(arrived, tz)[11:16]} for the window {window}."
         elif late_by is not None:
-            message = f"{who} arrived {amount(late_by, 'wall')} after the window {window} and its grace."
+            late = amount(late_by, "wall")
+            message = f"{name}: {who} arrived {late} after the window {window} and its grace."
         elif status == "breached":
-            message = f"No arrival recorded for the window {window}: a no-show."
+            message = f"{name}: No arrival recorded for the window {window}: a no-show."
         else:
-            message = f"{who} is booked for the window {window}."
+            message = f"{name}: {who} is booked for the window {window}."
         return make_finding(
             rule="arrival",
             status=status,
@@ -632,7 +633,7 @@ class Audit:
             late_by_minutes=late_by,
             remaining_minutes=remaining,
             clock="wall",
-            message=f"{facts.name}: {message}",
+            message=message,
             evidence=[
                 {
                     "work_order_id": work_order.id,
@@ -881,7 +882,7 @@ def _work_order_evidence(work_order: WorkOrder) -> dict[str, Any]:
         "work_order_id": work_order.id,
         "number": work_order.number,
         "priority": work_order.priority,
-        "opened_at": work_order.opened_at.astimezone(UTC),
+        "opened_at": work_order.opened_at,
     }
 
 
