@@ -403,6 +403,8 @@ class Audit:
         in the summary; the findings of consecutive ranges from `due_ranges`, one after another, are
         all the later findings in order.
         """
+        for completions in self._memory.completions.values():
+            completions.sort()  # for `_pm_intervals`
         streams: list[Iterable[Finding]] = [self._asset_findings(a, due) for a in sorted(self._pm)]
         if "contract_ending" in self.kinds:
             endings = (f for f in self._contract_ending() if f.due_at and _in_range(f.due_at, due))
@@ -703,8 +705,7 @@ class Audit:
         if asset.installed_on is not None:
             anchor = max(anchor, self._instant(asset.installed_on, contract, site_zone))
         lapse = self._instant(contract.ends_on + timedelta(days=1), contract, site_zone)
-        completions = self._memory.completions[asset.id]
-        completions.sort()
+        completions = self._memory.completions[asset.id]  # in time order (`later_findings`)
         times, ids = completions.times, completions.ids
         # Completions before the first interval began do not count.
         skipped = bisect.bisect_left(times, (anchor - _EPOCH) // _MICROSECOND)

@@ -124,21 +124,25 @@ def settle(stream: TextIO) -> None:
     (bench/README.md).
     """
     stream.flush()
-    try:
-        fd = stream.fileno()
-    except (AttributeError, OSError, io.UnsupportedOperation):
-        return
-    if stat.S_ISREG(os.fstat(fd).st_mode):
+    fd = _fileno(stream)
+    if fd is not None and stat.S_ISREG(os.fstat(fd).st_mode):
         os.fdatasync(fd)
         if hasattr(os, "posix_fadvise"):  # not on macOS
             os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
 
 
+def _fileno(stream: Any) -> int | None:
+    """The stream's file descriptor, or None if it has none (an in-memory stream, a test's capture)."""
+    try:
+        return stream.fileno()
+    except (AttributeError, OSError, io.UnsupportedOperation):
+        return None
+
+
 def _sendfile(source: BinaryIO, target: BinaryIO) -> bool:
     """Copy all of `source` to `target` with os.sendfile; False (nothing copied) where it cannot."""
-    try:
-        out = target.fileno()
-    except (AttributeError, OSError, io.UnsupportedOperation):
+    out = _fileno(target)
+    if out is None:
         return False
     size, offset = os.fstat(source.fileno()).st_size, 0
     while offset < size:
